@@ -1,0 +1,40 @@
+"""helpers — the small numpy engine behind the notebooks of *The Engine of Neural Networks*.
+
+One module per idea of the lecture:
+
+    layers      Dense (kernel and bias), Sequential, relu, softmax
+    losses      softmax_cross_entropy, mean_squared_error
+    gradients   finite differences (the naive method) and gradient checks
+    optim       SGD (with momentum), RMSprop, Adagrad, Adam, AdamW
+    train       the training loop: Trainer, fit, evaluate
+    landscapes  toy losses to watch an optimizer move on, and descend
+    data        load_mnist (bundled real MNIST), prepare, batches
+    plots       the pictures the notebooks draw
+    widgets     sliders for learning rate and momentum
+    checks      friendly answers to the check-yourself exercises
+    bench       ``python -m helpers.bench``: how fast this machine runs the engine
+
+Importing ``helpers`` only defines names: it seeds nothing, loads no data and leaves
+matplotlib's style alone. Import a module to use it, e.g. ``from helpers.layers import Dense``.
+"""
+
+from __future__ import annotations
+
+__all__ = ["set_seed"]
+
+__version__ = "0.1.0"
+
+
+def set_seed(seed: int = 0):
+    """Seed numpy's global random state and return a fresh ``np.random.Generator``.
+
+    The package itself takes explicit ``seed=`` arguments; this is for notebook cells that
+    call ``np.random`` directly, so a Run All gives the same numbers every time.
+    """
+    import random
+
+    import numpy as np
+
+    random.seed(seed)
+    np.random.seed(seed)
+    return np.random.default_rng(seed)

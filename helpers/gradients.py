@@ -1,0 +1,128 @@
+"""Gradients by finite differences, and checking backpropagation against them.
+
+The naive method of the lecture: nudge one coefficient w by a small ε, run the forward
+pass again, and see how much the loss moved:
+
+    forward difference   (l(w + ε) - l(w)) / ε              error shrinks like ε
+    central difference   (l(w + ε) - l(w - ε)) / (2ε)       error shrinks like ε²
+
+One partial derivative costs one or two forward passes, so a whole gradient costs one or
+two passes *per parameter*; backpropagation gets all of them for about the price of one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from .losses import softmax_cross_entropy
+
+__all__ = ["check_gradients", "numerical_gradient", "numerical_partial", "rel_error"]
+
+METHODS = ("central", "forward")
+
+
+def _check_method(method: str) -> None:
+    if method not in METHODS:
+        raise ValueError(f"method must be 'central' or 'forward', got {method!r}.")
+
+
+def numerical_partial(
+    f: Callable[[np.ndarray], float],
+    w: np.ndarray,
+    index,
+    h: float = 1e-5,
+    method: str = "central",
+) -> float:
+    """dl/dw[index] by finite differences.
+
+    f:     the loss as a function of ``w``: ``f(w) -> float``. It may ignore its argument
+           and read ``w`` through a model, because ``w`` is changed in place.
+    w:     the parameter array (any shape); restored exactly afterwards.
+    index: which coefficient, e.g. ``(0, 0)`` or a flat position.
+    """
+    _check_method(method)
+    if not h > 0:
+        raise ValueError(f"h (the step ε) must be > 0, got {h}.")
+    if not isinstance(index, tuple):
+        index = np.unravel_index(index, w.shape)
+    old = w[index].copy()
+    try:
+        w[index] = old + h
+        plus = float(f(w))
+        if method == "central":
+            w[index] = old - h
+            minus = float(f(w))
+            return (plus - minus) / (2 * h)
+        w[index] = old
+        return (plus - float(f(w))) / h
+    finally:
+        w[index] = old
+
+
+def numerical_gradient(
+    f: Callable[[np.ndarray], float],
+    w: np.ndarray,
+    h: float = 1e-5,
+    method: str = "central",
+) -> np.ndarray:
+    """The whole gradient dl/dw (the shape of ``w``) by finite differences.
+
+    ``method="forward"`` is the lecture's ``(l(w + ε) - l(w)) / ε``; ``"central"`` is
+    more accurate for the same ε. Use float64 for ``w``: in float32 a step of 1e-5 is
+    lost in rounding.
+    """
+    _check_method(method)
+    grad = np.zeros(w.shape, dtype=np.float64)
+    if method == "forward":
+        base = float(f(w))  # l(w) is the same for every coefficient: compute it once
+    for index in np.ndindex(w.shape):
+        if method == "central":
+            grad[index] = numerical_partial(f, w, index, h, "central")
+        else:
+            old = w[index].copy()
+            try:
+                w[index] = old + h
+                grad[index] = (float(f(w)) - base) / h
+            finally:
+                w[index] = old
+    return grad
+
+
+def rel_error(a, b) -> float:
+    """Largest relative difference max |a - b| / max(|a| + |b|, 1e-8), elementwise.
+
+    On the CS231n scale: below 1e-7 the gradients agree; 1e-2 or more means a bug.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"rel_error: shapes differ, {a.shape} and {b.shape}.")
+    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+
+
+def check_gradients(model, x, y, loss=softmax_cross_entropy, h: float = 1e-5) -> dict[str, float]:
+    """Backpropagation against central differences, parameter by parameter.
+
+    model: a ``Sequential`` built with ``dtype=np.float64`` (float32 rounding would swamp
+           the differences); x: (N, D); y: labels (N,) or targets for ``loss``.
+    returns: {"0.kernel": max relative error, "0.bias": …, …}
+    """
+    for layer in model.layers:
+        if layer.dtype != np.float64:
+            raise TypeError(
+                f"check_gradients needs a float64 model, but {layer!r} is {layer.dtype}; "
+                "build it with dtype=np.float64."
+            )
+
+    def loss_of(_w):
+        return loss(model.forward(x), y)[0]
+
+    _, dout = loss(model.forward(x), y)
+    model.backward(dout)
+    analytic = [g.copy() for g in model.gradients()]
+    errors = {}
+    for (name, w), grad in zip(model.named_parameters(), analytic):
+        errors[name] = rel_error(grad, numerical_gradient(loss_of, w, h=h))
+    return errors

@@ -1,0 +1,146 @@
+"""Checks on what users pass in, each failing with one clear message.
+
+Every public function of the package that takes a learning rate, a momentum, a batch size,
+input features or labels calls one of these, so the same mistake always gets the same words:
+what was wrong, and how to fix it.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+__all__ = [
+    "check_batch_size",
+    "check_features",
+    "check_labels",
+    "check_learning_rate",
+    "check_momentum",
+    "check_probability",
+]
+
+
+def _is_real_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def check_learning_rate(learning_rate) -> float:
+    """Return ``learning_rate`` as a float; raise ValueError unless it is a finite number > 0."""
+    if not _is_real_number(learning_rate):
+        raise TypeError(
+            f"learning_rate must be a number such as 0.1, got {learning_rate!r} "
+            f"({type(learning_rate).__name__})."
+        )
+    learning_rate = float(learning_rate)
+    if not math.isfinite(learning_rate) or learning_rate <= 0:
+        raise ValueError(
+            f"learning_rate must be a finite number greater than 0, got {learning_rate}. "
+            "Typical values are 0.001 to 1, e.g. learning_rate=0.1 for SGD, 0.001 for Adam."
+        )
+    return learning_rate
+
+
+def check_momentum(momentum) -> float:
+    """Return ``momentum`` as a float; raise ValueError unless 0 <= momentum < 1."""
+    if not _is_real_number(momentum):
+        raise TypeError(
+            f"momentum must be a number in [0, 1) such as 0.9, got {momentum!r} "
+            f"({type(momentum).__name__})."
+        )
+    momentum = float(momentum)
+    if not (0.0 <= momentum < 1.0):
+        raise ValueError(
+            f"momentum must be in [0, 1), got {momentum}. 0 means no momentum; "
+            "0.9 is a common choice; 1 or more makes the velocity grow without end."
+        )
+    return momentum
+
+
+def check_probability(name: str, value, *, allow_zero: bool = True) -> float:
+    """Return ``value`` as a float in [0, 1) (or (0, 1)); used for decay rates such as beta1."""
+    if not _is_real_number(value):
+        raise TypeError(f"{name} must be a number in [0, 1), got {value!r}.")
+    value = float(value)
+    low_ok = value >= 0 if allow_zero else value > 0
+    if not (low_ok and value < 1):
+        interval = "[0, 1)" if allow_zero else "(0, 1)"
+        raise ValueError(f"{name} must be in {interval}, got {value}.")
+    return value
+
+
+def check_batch_size(batch_size) -> int:
+    """Return ``batch_size`` as an int; raise ValueError unless it is a whole number >= 1."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
+        raise TypeError(
+            f"batch_size must be a whole number such as 128, got {batch_size!r} "
+            f"({type(batch_size).__name__})."
+        )
+    batch_size = int(batch_size)
+    if batch_size < 1:
+        raise ValueError(
+            f"batch_size must be at least 1, got {batch_size}. "
+            "Typical values are 32 to 256, e.g. batch_size=128."
+        )
+    return batch_size
+
+
+def check_features(x, in_features: int, dtype, where: str) -> np.ndarray:
+    """Return ``x`` as a 2-D floating array of shape (N, in_features) and the given dtype.
+
+    ``where`` names the caller in messages, e.g. ``"Dense(784 → 512)"``. A float array of
+    another precision is converted; anything else that is wrong raises one clear error.
+    """
+    if not isinstance(x, np.ndarray):
+        x = np.asarray(x)
+    if x.dtype.kind not in "fiub":
+        raise TypeError(f"{where} needs numbers, got an array of dtype {x.dtype}.")
+    if x.ndim != 2 or x.shape[1] != in_features:
+        hint = ""
+        if x.ndim > 2 and int(np.prod(x.shape[1:])) == in_features:
+            hint = "; flatten images to (N, %d) first, e.g. x.reshape(len(x), -1)" % in_features
+        elif x.ndim == 1 and x.shape[0] == in_features:
+            hint = "; for a single example use x.reshape(1, -1)"
+        else:
+            hint = f"; the layer expects (N, {in_features}): N examples of {in_features} numbers"
+        raise ValueError(f"{where} got input of shape {x.shape}{hint}.")
+    if x.dtype.kind != "f":
+        raise TypeError(
+            f"{where} got {x.dtype} input; convert to floats first, e.g. "
+            "helpers.data.prepare(images) for MNIST images (float32 in [0, 1])."
+        )
+    if x.dtype != dtype:
+        x = x.astype(dtype)
+    return x
+
+
+def check_labels(labels, num_classes: int, n: int | None = None, where: str = "labels"):
+    """Return ``labels`` as an integer array of shape (N,) with values in [0, num_classes)."""
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "iu":
+        if labels.dtype.kind == "f" and labels.ndim == 2:
+            raise TypeError(
+                f"{where} must be class indices of shape (N,), got floats of shape "
+                f"{labels.shape} (one-hot?); use labels.argmax(axis=1)."
+            )
+        raise TypeError(
+            f"{where} must be whole-number class indices (0 … {num_classes - 1}), "
+            f"got dtype {labels.dtype}."
+        )
+    if labels.ndim != 1:
+        raise ValueError(f"{where} must have shape (N,), got {labels.shape}.")
+    if n is not None and labels.shape[0] != n:
+        raise ValueError(
+            f"{where} has {labels.shape[0]} entries but there are {n} examples; "
+            "pass one label per example."
+        )
+    if labels.size:
+        low, high = labels.min(), labels.max()
+        if low < 0 or high >= num_classes:
+            bad = low if low < 0 else high
+            raise ValueError(
+                f"{where} must be in 0 … {num_classes - 1} for {num_classes} classes, "
+                f"found {bad}."
+            )
+    return labels
