@@ -1,0 +1,373 @@
+"""MNIST for the notebooks: load it, turn pixels into inputs, cut it into mini-batches.
+
+    (x_train, y_train), (x_test, y_test) = load_mnist()   # real MNIST, offline, < 1 s
+    x = prepare(x_train)                                   # (60000, 784) float32 in [0, 1]
+    for xb, yb in batches(x, y_train, batch_size=128, seed=0):
+        ...                                                # one epoch of shuffled batches
+
+Letters used for shapes in this module:
+
+    N   number of examples (60,000 training and 10,000 test images in MNIST)
+    H   image height in pixels (28)
+    W   image width in pixels (28)
+    D   numbers per flattened image, H * W = 784
+    B   batch size (the last batch of an epoch may be smaller)
+    K   number of classes (10 digits)
+
+Where the data comes from (``source=``):
+
+    "bundled"  data/mnist.npz in this repository: the real MNIST, read with numpy alone,
+               its SHA-256 checked on every load. No network, no extra packages.
+               See data/README.md for its provenance and licence.
+    "tfds"     tensorflow_datasets (``pip install -e ".[tfds]"``); downloads MNIST the
+               first time, so it needs the network once.
+    "auto"     "bundled" if the file is there and intact, else "tfds" (the default).
+
+Importing this module loads nothing and imports no TensorFlow.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import socket
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from helpers.validation import check_batch_size, check_labels
+
+__all__ = ["DataError", "batches", "clear_cache", "load_mnist", "one_hot", "prepare"]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_PATH = REPO_ROOT / "data" / "mnist.npz"
+# The bundled file, byte for byte. data/make_mnist.py rebuilds it and prints this value.
+MNIST_SHA256 = "06af5dfe73b70e3bc1c36439982b18a8d76803db9b544f6fdf838a37fbb01b64"
+ENV_PATH = "MNIST_NPZ"  # environment variable that points load_mnist at another copy
+
+SOURCES = ("auto", "bundled", "tfds")
+SHAPES = {
+    "x_train": (60000, 28, 28),
+    "y_train": (60000,),
+    "x_test": (10000, 28, 28),
+    "y_test": (10000,),
+}
+IMAGE_SHAPE = (28, 28)  # (H, W)
+
+# tensorflow_datasets downloads MNIST from here; reaching it is checked before tfds tries.
+TFDS_HOST = "storage.googleapis.com"
+TFDS_PORT = 443
+NETWORK_TIMEOUT = 3.0  # seconds
+
+_RESTORE_HINT = (
+    "Restore it from git with `git checkout -- data/mnist.npz` (run in the repository "
+    "root), or rebuild it with `python data/make_mnist.py`."
+)
+
+
+class DataError(RuntimeError):
+    """The data could not be loaded. The first line says what is wrong, the rest how to fix it."""
+
+
+# ------------------------------------------------------------------------- loading ----
+
+# Loaded datasets, keyed by (source, where from). The arrays are read-only, so handing the
+# same ones to every caller is safe.
+_CACHE: dict[tuple[str, str], tuple[tuple, tuple]] = {}
+
+
+def clear_cache() -> None:
+    """Forget the datasets loaded so far; the next load_mnist reads them again."""
+    _CACHE.clear()
+
+
+def load_mnist(source: str = "auto", *, path=None, verbose: bool = True):
+    """Return MNIST as ``(train_images, train_labels), (test_images, test_labels)``.
+
+    train_images: (60000, H, W) uint8, pixels 0 (black) … 255 (white)
+    train_labels: (60000,) uint8, the digit 0 … 9 drawn in each image
+    test_images:  (10000, H, W) uint8
+    test_labels:  (10000,) uint8
+
+    The same layout as ``keras.datasets.mnist.load_data()``, in the original order.
+
+    source:  "auto" (default), "bundled" or "tfds"; see the module docstring.
+    path:    the .npz file for the bundled source. Default: the environment variable
+             MNIST_NPZ if set, else data/mnist.npz in this repository. The file must be
+             the bundled one byte for byte (its SHA-256 is checked).
+    verbose: print one line saying which data was used.
+
+    The arrays are loaded once per session and then shared, so a second call returns
+    at once. They are read-only so that no cell can change the data every other cell
+    sees; ``prepare`` makes a new array anyway, and ``images.copy()`` gives a writable one.
+
+    Raises DataError, saying what went wrong and how to fix it, when the data cannot be
+    loaded; ValueError for an unknown ``source``.
+    """
+    if source not in SOURCES:
+        choices = ", ".join(repr(s) for s in SOURCES)
+        raise ValueError(f"source must be one of {choices}; got {source!r}.")
+    npz_path = _bundled_path(path)
+
+    if source == "bundled":
+        return _load_cached("bundled", npz_path, verbose)
+    if source == "tfds":
+        return _load_cached("tfds", None, verbose)
+
+    problems: list[tuple[str, DataError]] = []
+    for name, where in (("bundled", npz_path), ("tfds", None)):
+        try:
+            return _load_cached(name, where, verbose, fell_back_because=problems)
+        except DataError as err:
+            problems.append((name, err))
+    raise DataError(
+        "MNIST could not be loaded from any source (source='auto' tried them in turn):\n\n"
+        + "\n\n".join(f"[{name}] {err}" for name, err in problems)
+    )
+
+
+def _bundled_path(path) -> Path:
+    if path is None:
+        path = os.environ.get(ENV_PATH) or BUNDLED_PATH
+    return Path(path).expanduser().resolve()
+
+
+def _load_cached(source: str, npz_path: Path | None, verbose: bool, fell_back_because=()):
+    key = (source, str(npz_path) if npz_path is not None else _tfds_data_dir() or "")
+    start = time.perf_counter()
+    cached = key in _CACHE
+    if not cached:
+        arrays = _load_bundled(npz_path) if source == "bundled" else _load_tfds()
+        _CACHE[key] = _freeze(arrays)
+    (x_train, y_train), (x_test, y_test) = _CACHE[key]
+    if verbose:
+        if source == "bundled":
+            what = f"bundled real MNIST from {_show(npz_path)}"
+            checked = ", sha256 ok"
+        else:
+            what = "MNIST via tensorflow_datasets"
+            checked = ""
+        when = "already loaded" if cached else f"in {time.perf_counter() - start:.2f} s"
+        line = f"MNIST: {what} ({len(x_train):,} train + {len(x_test):,} test{checked}) {when}"
+        if fell_back_because:  # source="auto" could not use the bundled file; say why
+            first_line = str(fell_back_because[0][1]).split("\n")[0]
+            line += f" [bundled file not used: {first_line}]"
+        print(line)
+    return _CACHE[key]
+
+
+def _freeze(arrays: dict[str, np.ndarray]):
+    for array in arrays.values():
+        array.flags.writeable = False
+    return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+
+
+def _show(path: Path) -> str:
+    """``path`` relative to the repository root when it lies inside it (shorter to read)."""
+    try:
+        return str(path.relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _load_bundled(npz_path: Path) -> dict[str, np.ndarray]:
+    """Read and check the bundled .npz: hash first, then keys, shapes and dtypes."""
+    if not npz_path.is_file():
+        raise DataError(f"The bundled MNIST file {npz_path} is missing.\n{_RESTORE_HINT}")
+    try:
+        raw = npz_path.read_bytes()
+    except OSError as err:
+        raise DataError(f"The bundled MNIST file {npz_path} cannot be read ({err}).") from err
+    if raw.startswith(b"version https://git-lfs"):
+        raise DataError(
+            f"{npz_path} is a Git LFS pointer, not the data.\n"
+            f"Fetch the real file with `git lfs pull`. {_RESTORE_HINT}"
+        )
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != MNIST_SHA256:
+        raise DataError(
+            f"The bundled MNIST file {npz_path} is damaged or not the expected file: "
+            f"its SHA-256 is {digest}, expected {MNIST_SHA256} "
+            f"({len(raw):,} bytes read).\n{_RESTORE_HINT}"
+        )
+    try:
+        with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in SHAPES}
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
+        raise DataError(
+            f"The bundled MNIST file {npz_path} cannot be read "
+            f"({type(err).__name__}: {err}).\n{_RESTORE_HINT}"
+        ) from err
+    for key, shape in SHAPES.items():
+        array = arrays[key]
+        if array.shape != shape or array.dtype != np.uint8:
+            raise DataError(
+                f"The bundled MNIST file {npz_path} holds {key} as {array.dtype} of shape "
+                f"{array.shape}; expected uint8 of shape {shape}.\n{_RESTORE_HINT}"
+            )
+    return arrays
+
+
+def _tfds_data_dir() -> str | None:
+    """Where tensorflow_datasets keeps its data: $TFDS_DATA_DIR, or None for its default."""
+    return os.environ.get("TFDS_DATA_DIR") or None
+
+
+def _network_available(
+    host: str = TFDS_HOST, port: int = TFDS_PORT, timeout: float = NETWORK_TIMEOUT
+) -> bool:
+    """True if a TCP connection to ``host:port`` opens within ``timeout`` seconds."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _load_tfds() -> dict[str, np.ndarray]:
+    """Load MNIST through tensorflow_datasets, failing fast when it would need the network.
+
+    Offline, tfds.load retries its download for minutes before giving up, so when MNIST is
+    not prepared yet and its download host cannot be reached, this raises DataError at once.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide TensorFlow's start-up chatter
+    try:
+        import tensorflow_datasets as tfds
+    except ImportError as err:
+        raise DataError(
+            f"tensorflow_datasets is not installed ({err}).\n"
+            'Install it with `pip install -e ".[tfds]"` in the repository root, or use '
+            'load_mnist(source="bundled").'
+        ) from err
+
+    data_dir = _tfds_data_dir()
+    builder = tfds.builder("mnist", data_dir=data_dir)
+    if not builder.is_prepared() and not _network_available(TFDS_HOST, TFDS_PORT, NETWORK_TIMEOUT):
+        raise DataError(
+            f"tensorflow_datasets has no copy of MNIST in {builder.data_dir} and cannot "
+            f"reach {TFDS_HOST}:{TFDS_PORT} to download it (no network?).\n"
+            'Use load_mnist(source="bundled"), which needs no network; or connect to the '
+            "network and try again; or download it once on a connected machine "
+            "(`python -c \"import tensorflow_datasets as t; t.load('mnist')\"`) and copy "
+            "~/tensorflow_datasets/mnist over (or point TFDS_DATA_DIR at it)."
+        )
+    try:
+        train, test = tfds.as_numpy(
+            tfds.load(
+                "mnist",
+                split=["train", "test"],
+                batch_size=-1,
+                as_supervised=True,
+                data_dir=data_dir,
+            )
+        )
+    except Exception as err:  # tfds raises many kinds; report them all the same way
+        raise DataError(
+            f"tensorflow_datasets failed to load MNIST ({type(err).__name__}: {err}).\n"
+            'Use load_mnist(source="bundled"), which needs no network.'
+        ) from err
+
+    arrays = {}
+    for split, (images, labels) in (("train", train), ("test", test)):
+        images, labels = np.asarray(images), np.asarray(labels)
+        if images.shape[1:] != (*IMAGE_SHAPE, 1) or len(labels) != len(images):
+            raise DataError(
+                f"tensorflow_datasets returned {split} images of shape {images.shape} and "
+                f"{len(labels)} labels; expected (N, 28, 28, 1) and N labels.\n"
+                'Use load_mnist(source="bundled").'
+            )
+        arrays[f"x_{split}"] = images.reshape(len(images), *IMAGE_SHAPE).astype(np.uint8)
+        arrays[f"y_{split}"] = labels.astype(np.uint8)
+    return arrays
+
+
+# ---------------------------------------------------------------------- preparing ----
+
+
+def prepare(images) -> np.ndarray:
+    """Turn raw images into network inputs: (N, H, W) or (N, D) uint8 → (N, D) float32.
+
+    Each image becomes one row of D = 784 numbers, and each pixel p becomes p / 255, so
+    black is 0.0 and white is 1.0. Returns a new array; the input is not changed.
+
+    Only raw uint8 pixels are accepted. Float input is refused because it has most
+    likely been prepared already, and dividing by 255 a second time would silently make
+    every image almost black.
+    """
+    images = np.asarray(images)
+    n_pixels = IMAGE_SHAPE[0] * IMAGE_SHAPE[1]
+    if images.dtype != np.uint8:
+        if images.dtype.kind == "f":
+            hint = (
+                "these look prepared already (floats); use them as they are, "
+                "or pass the raw uint8 images from load_mnist()"
+            )
+        else:
+            hint = "convert pixel values 0 … 255 first, e.g. images.astype(np.uint8)"
+        raise TypeError(f"prepare() needs uint8 pixels 0 … 255, got {images.dtype}; {hint}.")
+    if images.shape[1:] not in (IMAGE_SHAPE, (n_pixels,)) or images.ndim not in (2, 3):
+        if images.shape in (IMAGE_SHAPE, (n_pixels,)):
+            hint = "for a single image pass images[None] (a batch of one)"
+        else:
+            hint = "pass a batch of 28×28 images, e.g. the x_train from load_mnist()"
+        raise ValueError(
+            f"prepare() expects images of shape (N, 28, 28) or (N, 784), "
+            f"got {images.shape}; {hint}."
+        )
+    return np.divide(images.reshape(len(images), n_pixels), 255, dtype=np.float32)
+
+
+def one_hot(labels, num_classes: int = 10) -> np.ndarray:
+    """Class indices (N,) → float32 (N, K): row i is all zeros except a 1 at labels[i]."""
+    labels = check_labels(labels, num_classes)
+    encoded = np.zeros((len(labels), num_classes), dtype=np.float32)
+    encoded[np.arange(len(labels)), labels] = 1.0
+    return encoded
+
+
+# ---------------------------------------------------------------------- batching ----
+
+
+def batches(x, y, batch_size: int = 128, shuffle: bool = True, seed=None):
+    """Yield ``(x_batch, y_batch)`` pairs covering every example exactly once: one epoch.
+
+    x: (N, ...) and y: (N, ...), e.g. (N, D) inputs and (N,) labels.
+    Yields x_batch (B, ...) and y_batch (B, ...); B = batch_size except for the last,
+    smaller batch when N is not a multiple of batch_size (it is kept, not dropped).
+
+    shuffle=True draws one random order of the N indices per call (sampling without
+    replacement) and gathers each batch by index; the dataset itself is never reordered
+    or copied as a whole. shuffle=False gives the examples in order.
+
+    seed: None for a fresh order every time; an int for the same order every time; or an
+    ``np.random.default_rng(seed)`` Generator to get a new order every epoch that is still
+    reproducible:
+
+        rng = np.random.default_rng(0)
+        for epoch in range(5):
+            for xb, yb in batches(x, y, seed=rng):   # different order each epoch
+                ...
+
+    Raises TypeError / ValueError at the call (not at the first batch) when batch_size
+    is not a whole number >= 1 or x and y have different lengths.
+    """
+    batch_size = check_batch_size(batch_size)
+    if len(x) != len(y):
+        raise ValueError(
+            f"x and y must have one entry per example, but x has {len(x)} and y has "
+            f"{len(y)}; pass matching inputs and labels, e.g. x_train with y_train."
+        )
+    order = np.random.default_rng(seed).permutation(len(x)) if shuffle else None
+    return _epoch(x, y, batch_size, order)
+
+
+def _epoch(x, y, batch_size: int, order):
+    for start in range(0, len(x), batch_size):
+        if order is None:
+            yield x[start : start + batch_size], y[start : start + batch_size]
+        else:
+            index = order[start : start + batch_size]
+            yield x[index], y[index]
