@@ -123,6 +123,6 @@ def check_gradients(model, x, y, loss=softmax_cross_entropy, h: float = 1e-5) ->
     model.backward(dout)
     analytic = [g.copy() for g in model.gradients()]
     errors = {}
-    for (name, w), grad in zip(model.named_parameters(), analytic):
+    for (name, w), grad in zip(model.named_parameters(), analytic, strict=True):
         errors[name] = rel_error(grad, numerical_gradient(loss_of, w, h=h))
     return errors

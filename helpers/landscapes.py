@@ -118,9 +118,7 @@ two_wells_2d = Landscape(
     bounds=((-2.0, 2.2), (-1.5, 1.5)),
 )
 
-LANDSCAPES = {
-    ls.name: ls for ls in (parabola, bowl, banana, two_wells, two_wells_2d)
-}
+LANDSCAPES = {ls.name: ls for ls in (parabola, bowl, banana, two_wells, two_wells_2d)}
 
 
 @dataclass

@@ -14,6 +14,8 @@ Every layer has the same interface:
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 
 from .validation import check_features, check_labels
@@ -165,7 +167,7 @@ class Sequential:
             layers = tuple(layers[0])
         if not layers:
             raise ValueError("Sequential needs at least one layer.")
-        for a, b in zip(layers, layers[1:]):
+        for a, b in pairwise(layers):
             if a.out_features != b.in_features:
                 raise ValueError(
                     f"{a!r} gives {a.out_features} outputs but the next layer {b!r} "
@@ -218,7 +220,9 @@ class Sequential:
     def named_parameters(self) -> list[tuple[str, np.ndarray]]:
         """[("0.kernel", array), ("0.bias", array), …]."""
         return [
-            (f"{i}.{name}", p) for i, layer in enumerate(self.layers) for name, p in layer.params.items()
+            (f"{i}.{name}", p)
+            for i, layer in enumerate(self.layers)
+            for name, p in layer.params.items()
         ]
 
     def count_params(self) -> int:
@@ -257,6 +261,6 @@ def mlp(sizes, activation: str = "relu", *, init: str = "glorot", seed=None, dty
             seed=rng,
             dtype=dtype,
         )
-        for i, (d, m) in enumerate(zip(sizes, sizes[1:]))
+        for i, (d, m) in enumerate(pairwise(sizes))
     ]
     return Sequential(layers)

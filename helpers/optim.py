@@ -88,11 +88,11 @@ class Optimizer:
                 f"{[p.shape for p in params]}; use a new optimizer (or call reset()) "
                 "for a new model."
             )
-        for p, g in zip(params, grads):
+        for p, g in zip(params, grads, strict=True):
             if p.shape != g.shape:
                 raise ValueError(f"a gradient of shape {g.shape} for a parameter of {p.shape}.")
         self.iterations += 1
-        for i, (p, g) in enumerate(zip(params, grads)):
+        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
             self._update(i, p, g)
 
     def _update(self, i: int, p: np.ndarray, g: np.ndarray) -> None:
@@ -120,8 +120,13 @@ class SGD(Optimizer):
 
     state_names = ("velocity",)
 
-    def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False,
-                 weight_decay: float = 0.0):
+    def __init__(
+        self,
+        learning_rate: float = 0.01,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
+    ):
         self.momentum = momentum
         self.nesterov = bool(nesterov)
         if self.nesterov and self.momentum == 0:
@@ -160,8 +165,8 @@ class SGD(Optimizer):
 
 class RMSprop(Optimizer):
     """RMSprop (non-centered), PyTorch's rule:
-        s ← alpha · s + (1 − alpha) · g²          (s starts at 0)
-        w ← w − learning_rate · g / (√s + eps)
+    s ← alpha · s + (1 − alpha) · g²          (s starts at 0)
+    w ← w − learning_rate · g / (√s + eps)
     """
 
     state_names = ("square_avg",)
@@ -214,8 +219,14 @@ class Adam(Optimizer):
 
     state_names = ("m", "v")
 
-    def __init__(self, learning_rate: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
-                 eps: float = 1e-8, weight_decay: float = 0.0):
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ):
         self.beta1 = check_probability("beta1", beta1)
         self.beta2 = check_probability("beta2", beta2)
         self.eps = _check_non_negative("eps", eps)
@@ -247,12 +258,18 @@ class Adam(Optimizer):
 
 class AdamW(Adam):
     """AdamW: Adam with decoupled weight decay (Loshchilov & Hutter), PyTorch's rule:
-        w ← w − learning_rate · weight_decay · w   (shrink first, outside the gradient)
-        then Adam's update above with the plain gradient g.
+    w ← w − learning_rate · weight_decay · w   (shrink first, outside the gradient)
+    then Adam's update above with the plain gradient g.
     """
 
-    def __init__(self, learning_rate: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
-                 eps: float = 1e-8, weight_decay: float = 0.01):
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+        weight_decay: float = 0.01,
+    ):
         super().__init__(learning_rate, beta1, beta2, eps, weight_decay)
 
     def _decay(self, p):

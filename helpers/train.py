@@ -65,8 +65,9 @@ class Trainer:
     whole). The optimizer's ``learning_rate`` and ``momentum`` may change between steps.
     """
 
-    def __init__(self, model, x, y, optimizer, batch_size: int = 128, *, seed=0,
-                 loss=softmax_cross_entropy):
+    def __init__(
+        self, model, x, y, optimizer, batch_size: int = 128, *, seed=0, loss=softmax_cross_entropy
+    ):
         self.batch_size = check_batch_size(batch_size)
         self.x = check_features(x, model.in_features, model.layers[0].dtype, "training data x")
         self.y = check_labels(y, model.out_features, n=len(self.x), where="training labels y")
@@ -163,8 +164,20 @@ def evaluate(model, x, y, batch_size: int = 2048, loss=softmax_cross_entropy):
     return total / len(x), correct / len(x)
 
 
-def fit(model, x, y, optimizer, epochs: int = 1, batch_size: int = 128, validation_data=None,
-        callback=None, progress: bool = True, *, seed=0, loss=softmax_cross_entropy) -> History:
+def fit(
+    model,
+    x,
+    y,
+    optimizer,
+    epochs: int = 1,
+    batch_size: int = 128,
+    validation_data=None,
+    callback=None,
+    progress: bool = True,
+    *,
+    seed=0,
+    loss=softmax_cross_entropy,
+) -> History:
     """Train ``model`` for ``epochs`` passes over (x, y) and return a ``History``.
 
     x: (N, D) float32, y: (N,) int labels; validation_data: (x_val, y_val) or None.

@@ -99,7 +99,7 @@ def check_features(x, in_features: int, dtype, where: str) -> np.ndarray:
     if x.ndim != 2 or x.shape[1] != in_features:
         hint = ""
         if x.ndim > 2 and int(np.prod(x.shape[1:])) == in_features:
-            hint = "; flatten images to (N, %d) first, e.g. x.reshape(len(x), -1)" % in_features
+            hint = f"; flatten images to (N, {in_features}) first, e.g. x.reshape(len(x), -1)"
         elif x.ndim == 1 and x.shape[0] == in_features:
             hint = "; for a single example use x.reshape(1, -1)"
         else:
@@ -140,7 +140,6 @@ def check_labels(labels, num_classes: int, n: int | None = None, where: str = "l
         if low < 0 or high >= num_classes:
             bad = low if low < 0 else high
             raise ValueError(
-                f"{where} must be in 0 … {num_classes - 1} for {num_classes} classes, "
-                f"found {bad}."
+                f"{where} must be in 0 … {num_classes - 1} for {num_classes} classes, found {bad}."
             )
     return labels

@@ -56,9 +56,7 @@ def test_dense_backward_matches_finite_differences(activation, seed):
     layer.forward(x)
     dx = layer.backward(dout)
     assert_grad_close(dx, numerical_gradient(lambda _: loss(None), x), "dx")
-    assert_grad_close(
-        layer.grads["kernel"], numerical_gradient(loss, layer.kernel), "dkernel"
-    )
+    assert_grad_close(layer.grads["kernel"], numerical_gradient(loss, layer.kernel), "dkernel")
     assert_grad_close(layer.grads["bias"], numerical_gradient(loss, layer.bias), "dbias")
 
 
@@ -100,7 +98,7 @@ def test_two_layer_model_backward_matches_finite_differences(seed):
     _, dlogits = softmax_cross_entropy(model.forward(x), y)
     dx = model.backward(dlogits, input_grad=True)
     analytic = [g.copy() for g in model.gradients()]
-    for (name, w), grad in zip(model.named_parameters(), analytic):
+    for (name, w), grad in zip(model.named_parameters(), analytic, strict=True):
         assert_grad_close(grad, numerical_gradient(loss, w), name)
     assert_grad_close(dx, numerical_gradient(loss, x), "dx")
 

@@ -50,9 +50,7 @@ def test_sgd_nesterov_three_steps():
 def test_sgd_weight_decay_adds_to_the_gradient():
     # g' = g + 0.5·w: 1 + 0.5 = 1.5 → w1 = 0.85; 2 + 0.425 = 2.425 → w2 = 0.6075;
     # −1 + 0.30375 = −0.69625 → w3 = 0.6075 + 0.069625 = 0.677125
-    assert run_three_steps(SGD(0.1, weight_decay=0.5)) == pytest.approx(
-        [0.85, 0.6075, 0.677125]
-    )
+    assert run_three_steps(SGD(0.1, weight_decay=0.5)) == pytest.approx([0.85, 0.6075, 0.677125])
 
 
 def test_rmsprop_three_steps():

@@ -25,7 +25,8 @@ importlib.import_module("helpers.{module}")
 assert (np.random.get_state()[1] == state).all(), "the global random state changed"
 changed = [k for k, v in matplotlib.rcParams.items() if rc.get(k) != v and k != "backend"]
 assert not changed, f"rcParams changed: {{changed}}"
-heavy = [m for m in ("tensorflow", "tensorflow_datasets", "torch", "jax", "scipy") if m in sys.modules]
+heavy = ("tensorflow", "tensorflow_datasets", "torch", "jax", "scipy")
+heavy = [m for m in heavy if m in sys.modules]
 assert not heavy, f"imported on import: {{heavy}}"
 """
 
@@ -51,6 +52,6 @@ def test_import_has_no_side_effects(module):
 def test_set_seed_makes_numpy_repeatable():
     import numpy as np
 
-    first = (helpers.set_seed(3).random(), np.random.random())
-    second = (helpers.set_seed(3).random(), np.random.random())
+    first = (helpers.set_seed(3).random(), np.random.random())  # noqa: NPY002
+    second = (helpers.set_seed(3).random(), np.random.random())  # noqa: NPY002
     assert first == second

@@ -28,8 +28,14 @@ def test_one_epoch_of_sgd_with_momentum_reaches_95_percent(mnist):
     x_train, y_train, x_test, y_test = mnist
     model = mlp([784, 128, 10], seed=0)
     history = fit(
-        model, x_train, y_train, SGD(learning_rate=0.1, momentum=0.9), epochs=1,
-        batch_size=128, validation_data=(x_test, y_test), progress=False,
+        model,
+        x_train,
+        y_train,
+        SGD(learning_rate=0.1, momentum=0.9),
+        epochs=1,
+        batch_size=128,
+        validation_data=(x_test, y_test),
+        progress=False,
     )
     assert history.steps == 469 and not history.diverged
     assert history.val_accuracy[0] >= 0.95
@@ -39,8 +45,16 @@ def test_one_epoch_of_sgd_with_momentum_reaches_95_percent(mnist):
 
 def test_history_records_every_step_and_epoch():
     x, y = small_data()
-    history = fit(mlp([8, 6, 3], seed=0), x, y, SGD(0.1), epochs=3, batch_size=64,
-                  validation_data=(x, y), progress=False)
+    history = fit(
+        mlp([8, 6, 3], seed=0),
+        x,
+        y,
+        SGD(0.1),
+        epochs=3,
+        batch_size=64,
+        validation_data=(x, y),
+        progress=False,
+    )
     assert isinstance(history, History)
     assert history.steps == 3 * 5  # ceil(300 / 64) = 5 steps per epoch
     assert len(history.accuracy) == len(history.val_accuracy) == len(history.seconds) == 3
@@ -80,8 +94,15 @@ def test_trainer_runs_a_few_steps_at_a_time_and_keeps_going():
 
 def test_callback_can_stop_training():
     x, y = small_data()
-    history = fit(mlp([8, 3], seed=0), x, y, SGD(0.1), epochs=5, progress=False,
-                  callback=lambda trainer: trainer.history.steps < 7)
+    history = fit(
+        mlp([8, 3], seed=0),
+        x,
+        y,
+        SGD(0.1),
+        epochs=5,
+        progress=False,
+        callback=lambda trainer: trainer.history.steps < 7,
+    )
     assert history.steps == 7
 
 
@@ -89,8 +110,9 @@ def test_an_exploding_loss_stops_with_a_clear_message():
     x, y = small_data()
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no screen of overflow warnings either
-        history = fit(mlp([8, 16, 3], seed=0), x * 100, y, SGD(1e4, momentum=0.9), epochs=50,
-                      progress=False)
+        history = fit(
+            mlp([8, 16, 3], seed=0), x * 100, y, SGD(1e4, momentum=0.9), epochs=50, progress=False
+        )
     assert history.diverged
     assert history.steps < 50 * 3
     assert f"at step {history.steps} with learning_rate=10000" in history.message
