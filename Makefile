@@ -78,13 +78,19 @@ format: $(VENV)/.stamp-test
 	$(BIN)/ruff check --fix $(LINT_PATHS)
 	$(BIN)/ruff format $(LINT_PATHS)
 
+# Two pytest workers each run numpy (and notebook kernels): with BLAS's default of one
+# thread per core, 2 workers x 2 threads fight over 2 cores and a matrix product can get
+# tens of times slower. One BLAS thread per worker keeps both cores busy without that.
+# (Tests never time anything; `make bench` runs with the machine's default threads.)
+TEST_ENV ?= OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+
 # pytest's own exit status is also written to test-artifacts/pytest-exitcode,
 # because make reports every failing command as status 2; .ci/run reads it to
 # tell "no tests ran" (5) from failures.
 test: lint
 	@mkdir -p test-artifacts
 	@rm -f test-artifacts/pytest-exitcode
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS) $(TEST_PATHS); \
+	$(TEST_ENV) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS) $(TEST_PATHS); \
 		status=$$?; echo $$status > test-artifacts/pytest-exitcode; exit $$status
 
 # ----------------------------------------------------------------- tidy ----
