@@ -117,3 +117,18 @@ def test_cells_call_the_package_and_set_a_seed(name):
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     assert "from helpers" in code or "import helpers" in code
     assert "set_seed(" in code, f"{name}: the setup cell should call set_seed"
+
+
+def colab_cell(name):
+    nb = nbformat.read(NOTEBOOK_DIR / f"{name}.ipynb", as_version=4)
+    cells = [c.source for c in nb.cells if c.cell_type == "code" and "google.colab" in c.source]
+    assert len(cells) == 1, f"{name}: expected one guarded Colab cell, found {len(cells)}"
+    return cells[0]
+
+
+def test_every_notebook_has_the_same_guarded_colab_cell():
+    cells = {name: colab_cell(name) for name in PRESENT}
+    first = cells[PRESENT[0]]
+    assert 'if "google.colab" in sys.modules:' in first
+    different = [name for name, source in cells.items() if source != first]
+    assert not different, f"Colab cell differs from {PRESENT[0]}'s in {different}"
