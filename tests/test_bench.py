@@ -1,0 +1,111 @@
+"""The benchmark runs end to end and reports every section (no timing thresholds here)."""
+
+import math
+
+import pytest
+
+from helpers import bench
+
+
+@pytest.fixture(scope="module")
+def report():
+    results = bench.run(quick=True)
+    return results, bench.format_report(results)
+
+
+def positive(value) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value) and value > 0
+
+
+def test_gemm_flops_of_an_epoch_match_the_formula():
+    forward = 2 * 128 * (784 * 512 + 512 * 10)
+    backward = 2 * forward - 2 * 128 * 784 * 512  # no input gradient for the first layer
+    assert bench.step_flops() == forward + backward
+    assert len(bench.gemm_shapes()) == 5
+    assert bench.epoch_flops() == 468 * (forward + backward) + bench.step_flops(96)
+    assert round(bench.epoch_flops() / 1e9, 1) == 98.2
+
+
+@pytest.mark.parametrize("name", ["engine", "gemm", "pytorch", "jax"])
+def test_each_implementation_timed_or_skipped_with_a_reason(report, name):
+    epoch = report[0]["epoch"]
+    if name in epoch["median"]:
+        assert len(epoch["seconds"][name]) == epoch["rounds"]
+        assert all(positive(s) for s in epoch["seconds"][name])
+    else:
+        assert name in ("pytorch", "jax") and epoch["skipped"][name]
+
+
+def test_implementations_start_from_the_same_weights_and_batches(report):
+    losses = {k: v for k, v in report[0]["epoch"]["loss"].items() if k != "gemm"}
+    engine = losses.pop("engine")
+    for name, loss in losses.items():
+        assert loss == pytest.approx(engine, rel=1e-3), name
+
+
+def test_ratios_peak_and_shares_are_numbers(report):
+    results = report[0]
+    epoch = results["epoch"]
+    assert positive(epoch["gflops"]) and positive(results["peak"]["gflops"])
+    assert positive(results["peak"]["engine_share"])
+    assert math.isfinite(epoch["outside_gemm"])
+    for key in ("pytorch", "jax"):
+        if key in epoch["median"]:
+            assert positive(epoch["ratio"][f"engine / {key}"])
+    assert set(results["fit_overhead"]["median"]) == {
+        "trainer loop",
+        "fit(progress=False)",
+        "fit(progress=True)",
+    }
+    assert all(positive(s) for s in results["fit_overhead"]["median"].values())
+
+
+def test_gemm_shapes_anatomy_and_finite_differences(report):
+    results = report[0]
+    assert [g["name"] for g in results["gemm_shapes"]] == [n for n, *_ in bench.gemm_shapes()]
+    assert all(positive(g["gflops"]) for g in results["gemm_shapes"])
+    assert all(positive(us) for us in results["anatomy"].values())
+    fd = results["finite_differences"]
+    assert fd["params"] == 407_050
+    assert positive(fd["ratio"]) and positive(fd["backprop"])
+
+
+def test_widgets_load_mnist_memory_and_threads(report):
+    results = report[0]
+    widgets = results["widgets"]
+    if "missing" not in widgets:
+        assert {row["builder"] for row in widgets["rows"]} >= {
+            "naive_update_explorer",
+            "learning_rate_explorer",
+            "momentum_explorer",
+            "training_panel",
+        }
+        for row in widgets["rows"]:
+            assert "error" not in row, row
+            assert positive(row["median"]) and row["max"] >= row["median"]
+    assert positive(results["load_mnist"]["first"]), results["load_mnist"]
+    assert positive(results["memory"]["engine"]["mib"]), results["memory"]
+    assert results["machine"]["blas"]["num_threads"] >= 1
+    assert set(results["machine"]["env"]) >= {"OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"}
+
+
+def test_report_has_every_section(report):
+    text = report[1]
+    for heading in (
+        "One epoch",
+        "Ratios",
+        "GEMM speed",
+        "piece by piece",
+        "fit against a bare loop",
+        "finite differences",
+        "Widgets",
+        "load_mnist()",
+        "Peak memory",
+        "OPENBLAS_CORETYPE",
+    ):
+        assert heading in text, heading
+
+
+def test_main_rejects_zero_rounds():
+    with pytest.raises(SystemExit):
+        bench.main(["--rounds", "0"])
