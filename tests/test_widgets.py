@@ -8,6 +8,7 @@ import textwrap
 import warnings
 from pathlib import Path
 
+import ipywidgets
 import matplotlib
 import numpy as np
 import pytest
@@ -71,7 +72,7 @@ def test_learning_rate_explorer_steps_slider_and_start():
 
 def test_learning_rate_slider_is_log_scale_from_1e_4_to_10():
     slider = widgets.learning_rate_explorer().controls["learning_rate"]
-    assert isinstance(slider, widgets.widgets.FloatLogSlider)
+    assert isinstance(slider, ipywidgets.FloatLogSlider)
     assert (slider.base, slider.min, slider.max) == (10, -4, 1)
 
 

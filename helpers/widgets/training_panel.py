@@ -1,0 +1,281 @@
+"""The live MNIST training panel: play, pause, and change the learning rate as it runs."""
+
+from __future__ import annotations
+
+import time
+
+import ipywidgets as widgets
+import numpy as np
+
+from ..layers import mlp
+from ..optim import SGD
+from ..plots import (
+    finite,
+    plot_losses,
+    smooth,
+)
+from ..train import Trainer, evaluate
+from .explorer import (
+    _NUMPY_QUIET,
+    Explorer,
+    _autoscale,
+    _integer_x,
+    _light_axes,
+    _new_figure,
+    _set_title,
+    caption,
+    detect_backend,
+    learning_rate_slider,
+    momentum_slider,
+)
+
+# ----------------------------------------------------- 4. training panel ----
+
+
+class TrainingPanel(Explorer):
+    """Live MNIST training with ``train.Trainer``, a few steps per tick of a Play widget."""
+
+    def __init__(
+        self,
+        x_train,
+        y_train,
+        x_test,
+        y_test,
+        hidden,
+        seed,
+        steps_per_tick,
+        backend,
+        learning_rate=0.1,
+        momentum=0.0,
+        test_size=2000,
+        batch_size=128,
+    ):
+        self.x_train, self.y_train = _as_inputs(x_train), np.asarray(y_train)
+        n_test = min(int(test_size), len(x_test))
+        self.x_test, self.y_test = _as_inputs(x_test[:n_test]), np.asarray(y_test[:n_test])
+        self.hidden, self.seed, self.batch_size = hidden, seed, batch_size
+        self.steps_per_tick = int(steps_per_tick)
+        controls = {
+            "play": widgets.Play(
+                value=0,
+                min=0,
+                max=10**9,
+                step=1,
+                interval=150,
+                show_repeat=False,
+                description="play",
+            ),
+            "pause": widgets.Button(description="pause", icon="pause"),
+            "step": widgets.Button(description=f"{self.steps_per_tick} steps", icon="step-forward"),
+            "reset": widgets.Button(description="reset", icon="refresh"),
+            "learning_rate": learning_rate_slider(learning_rate),
+            "momentum": momentum_slider(momentum),
+        }
+        backend = backend or detect_backend()
+        fig = _new_figure(backend, (9, 3.4))
+        fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.8, wspace=0.25)
+        self.ax_loss, self.ax_acc = fig.subplots(1, 2)
+        (self.raw_line,) = self.ax_loss.plot(
+            [], [], color="tab:blue", alpha=0.3, lw=0.8, label="each step"
+        )
+        (self.smooth_line,) = self.ax_loss.plot(
+            [], [], color="tab:blue", lw=1.6, label="average of 20 steps"
+        )
+        self.ax_loss.set_yscale("log")
+        self.ax_loss.set_xlabel("step")
+        self.ax_loss.set_ylabel("training loss")
+        self.ax_loss.legend(fontsize=7, loc="upper right")
+        (self.acc_line,) = self.ax_acc.plot([], [], "o-", ms=3, color="tab:green")
+        self.ax_acc.set_ylim(0, 1)
+        self.ax_acc.set_xlabel("step")
+        self.ax_acc.set_ylabel("test accuracy")
+        self.ax_acc.set_title(f"accuracy on {len(self.y_test)} test images")
+        _light_axes(self.ax_loss, self.ax_acc)
+        _integer_x(self.ax_loss, self.ax_acc)
+        self.title = fig.suptitle("")
+        rows = [
+            widgets.HBox(
+                [controls["play"], controls["pause"], controls["step"], controls["reset"]]
+            ),
+            controls["learning_rate"],
+            controls["momentum"],
+        ]
+        super().__init__(controls, fig, rows, backend)
+        self._animate(self.title)
+        controls["play"].observe(self._on_play, names="value")
+        controls["pause"].on_click(lambda _: self.pause())
+        controls["step"].on_click(lambda _: self.tick())
+        controls["reset"].on_click(lambda _: self.reset())
+        controls["learning_rate"].observe(self._on_setting, names="value")
+        controls["momentum"].observe(self._on_setting, names="value")
+        self._last_tick_end = 0.0
+        self.reset()
+
+    def reset(self) -> None:
+        """A fresh model (same seed) and optimizer with the current slider values."""
+        self.pause()
+        model = mlp([self.x_train.shape[1], self.hidden, 10], seed=self.seed)
+        optimizer = SGD(
+            self.controls["learning_rate"].value, momentum=self.controls["momentum"].value
+        )
+        self.trainer = Trainer(
+            model, self.x_train, self.y_train, optimizer, batch_size=self.batch_size, seed=self.seed
+        )
+        self.test_steps: list[int] = []
+        self.test_accuracy: list[float] = []
+        self._drawn_steps = None
+        self.update()
+
+    def pause(self) -> None:
+        self.controls["play"].playing = False
+
+    def _on_setting(self, change) -> None:
+        """Learning rate or momentum moved: change the optimizer in place, no reset."""
+        optimizer = self.trainer.optimizer
+        optimizer.learning_rate = self.controls["learning_rate"].value
+        optimizer.momentum = self.controls["momentum"].value
+        self.update()
+
+    def _on_play(self, change) -> None:
+        if change["new"] <= change["old"]:
+            return
+        # A tick that arrived while the previous one was still running waited in the
+        # queue; skip it so pressing pause takes effect at once.
+        interval = self.controls["play"].interval / 1000
+        if time.perf_counter() - self._last_tick_end < 0.5 * interval:
+            return
+        self.tick()
+        self._last_tick_end = time.perf_counter()
+
+    def tick(self) -> None:
+        """What one Play tick does: ``steps_per_tick`` training steps, a test, a redraw."""
+        history = self.trainer.history
+        if not history.diverged:
+            with np.errstate(**_NUMPY_QUIET):
+                self.trainer.run(self.steps_per_tick)
+                if not history.diverged:
+                    accuracy = evaluate(self.trainer.model, self.x_test, self.y_test)[1]
+                    self.test_steps.append(history.steps)
+                    self.test_accuracy.append(accuracy)
+        if history.diverged:
+            self.pause()
+        self.update()
+
+    def _redraw(self) -> None:
+        history = self.trainer.history
+        if history.steps != self._drawn_steps:
+            self._drawn_steps = history.steps
+            self._draw_curves()
+            self._invalidate()
+        losses = finite(history.loss)
+        parts = [
+            f"step {history.steps} (epoch {self.trainer.epoch})",
+            caption(self.trainer.optimizer),
+        ]
+        if len(losses) and np.isfinite(losses[-1]):
+            parts.append(f"loss {losses[-1]:.3g}")
+        if self.test_accuracy:
+            parts.append(f"test accuracy {self.test_accuracy[-1]:.1%}")
+        text = " · ".join(parts)
+        if history.diverged:
+            text += "\n" + _wrap(history.message)
+        _set_title(self.title, text, history.diverged)
+
+    def _draw_curves(self) -> None:
+        history = self.trainer.history
+        losses = finite(history.loss)
+        steps = np.arange(1, len(losses) + 1)
+        self.raw_line.set_data(steps, losses)
+        self.smooth_line.set_data(steps, smooth(losses, 20))
+        _autoscale(self.ax_loss, losses, log=True)
+        self.acc_line.set_data(self.test_steps, self.test_accuracy)
+        self.ax_acc.set_xlim(0, max(10, history.steps))
+
+
+def _wrap(text: str, width: int = 110) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
+
+
+def _as_inputs(images) -> np.ndarray:
+    """Raw uint8 images → prepared float32 (N, 784) (``data.prepare``); floats pass through."""
+    images = np.asarray(images)
+    if images.dtype == np.uint8:
+        from .data import prepare
+
+        return prepare(images)
+    return images.reshape(len(images), -1).astype(np.float32, copy=False)
+
+
+def training_panel(
+    x_train,
+    y_train,
+    x_test,
+    y_test,
+    hidden: int = 128,
+    seed: int = 0,
+    steps_per_tick: int = 20,
+    *,
+    learning_rate: float = 0.1,
+    momentum: float = 0.0,
+    test_size: int = 2000,
+    backend: str | None = None,
+) -> TrainingPanel:
+    """Live training of a 784-hidden-10 network on MNIST.
+
+    x_train: (N, 784) float32 (or raw (N, 28, 28) uint8), y_train: (N,) int; the same for
+    the test set, of which the first ``test_size`` images are tested after every tick.
+    Controls: play (a Play widget: every tick runs ``Trainer.run(steps_per_tick)``),
+    pause, step (one tick), reset, learning_rate and momentum (applied to the optimizer
+    at once, without a reset). Attributes: ``.trainer``, ``.tick()``.
+    """
+    return TrainingPanel(
+        x_train,
+        y_train,
+        x_test,
+        y_test,
+        hidden,
+        seed,
+        steps_per_tick,
+        backend,
+        learning_rate,
+        momentum,
+        test_size,
+    )
+
+
+def training_figure(
+    x_train,
+    y_train,
+    x_test,
+    y_test,
+    learning_rates=(0.01, 0.1, 1.0),
+    steps: int = 300,
+    hidden: int = 128,
+    seed: int = 0,
+    test_size: int = 2000,
+):
+    """Static twin: training loss for a few learning rates (same start), test accuracy in
+    the legend. Returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    x_train, y_train = _as_inputs(x_train), np.asarray(y_train)
+    x_test, y_test = _as_inputs(x_test[:test_size]), np.asarray(y_test[:test_size])
+    curves = {}
+    with np.errstate(**_NUMPY_QUIET):
+        for lr in learning_rates:
+            model = mlp([x_train.shape[1], hidden, 10], seed=seed)
+            trainer = Trainer(model, x_train, y_train, SGD(lr), seed=seed)
+            trainer.run(steps)
+            if trainer.history.diverged:
+                label = f"learning_rate={lr:g}: diverged"
+            else:
+                label = (
+                    f"learning_rate={lr:g}: test accuracy {evaluate(model, x_test, y_test)[1]:.1%}"
+                )
+            curves[label] = smooth(trainer.history.loss, 20)
+    fig, ax = plt.subplots(figsize=(6, 3.6), layout="constrained")
+    plot_losses(curves, ax=ax)
+    ax.set_title(f"training loss (average of 20 steps), {steps} steps of batch 128")
+    return fig
