@@ -55,3 +55,15 @@ def test_set_seed_makes_numpy_repeatable():
     first = (helpers.set_seed(3).random(), np.random.random())  # noqa: NPY002
     second = (helpers.set_seed(3).random(), np.random.random())  # noqa: NPY002
     assert first == second
+
+
+def test_pyproject_installs_every_subpackage():
+    import tomllib
+
+    root = Path(helpers.__file__).parent
+    on_disk = {
+        ".".join(init.parent.relative_to(root.parent).parts) for init in root.rglob("__init__.py")
+    }
+    with open(root.parent / "pyproject.toml", "rb") as f:
+        listed = set(tomllib.load(f)["tool"]["setuptools"]["packages"])
+    assert listed == on_disk, "a non-editable install would miss " + str(on_disk - listed)
