@@ -239,13 +239,12 @@ class Adam(Optimizer):
             s["weight_decay"] = self.weight_decay
         return s
 
-    def _decay(self, p):
-        """Adam folds weight decay into the gradient (AdamW overrides this)."""
+    def _weight_decay(self, p, g):
+        """Adam's weight decay is L2: it is added to the gradient (AdamW overrides this)."""
+        return g + self.weight_decay * p if self.weight_decay else g
 
     def _update(self, i, p, g):
-        if self.weight_decay and type(self) is Adam:
-            g = g + self.weight_decay * p
-        self._decay(p)
+        g = self._weight_decay(p, g)
         m, v, t = self.m[i], self.v[i], self.iterations
         m *= self.beta1
         m += (1 - self.beta1) * g
@@ -272,9 +271,11 @@ class AdamW(Adam):
     ):
         super().__init__(learning_rate, beta1, beta2, eps, weight_decay)
 
-    def _decay(self, p):
+    def _weight_decay(self, p, g):
+        """Decoupled: shrink the weights themselves; the gradient goes to Adam unchanged."""
         if self.weight_decay:
             p *= 1 - self.learning_rate * self.weight_decay
+        return g
 
 
 OPTIMIZERS = {

@@ -112,6 +112,16 @@ def test_adamw_decays_weights_outside_the_gradient():
     assert run_three_steps(AdamW(0.1, weight_decay=0.5)) == pytest.approx(expected, rel=1e-12)
 
 
+def test_adam_weight_decay_is_l2_added_to_the_gradient():
+    # Adam(weight_decay=0.5) on gradient g is plain Adam on g + 0.5·w, step by step
+    w, ref = np.array([W0]), np.array([W0])
+    decayed, plain = Adam(0.1, weight_decay=0.5), Adam(0.1)
+    for g in GRADS:
+        plain.step([ref], [np.array([g]) + 0.5 * ref])
+        decayed.step([w], [np.array([g])])
+        assert w[0] == pytest.approx(ref[0], rel=1e-12)
+
+
 def test_lecture_velocity_form_gives_the_same_trajectory():
     lr, mu = 0.3, 0.8
     p_lecture = np.array(bowl.start)
@@ -217,6 +227,7 @@ TORCH_CASES = [
     ("RMSprop", {"learning_rate": 0.01}, {"lr": 0.01}),
     ("Adagrad", {"learning_rate": 0.1}, {"lr": 0.1}),
     ("Adam", {"learning_rate": 0.01}, {"lr": 0.01}),
+    ("Adam", {"learning_rate": 0.01, "weight_decay": 0.1}, {"lr": 0.01, "weight_decay": 0.1}),
     ("AdamW", {"learning_rate": 0.01, "weight_decay": 0.1}, {"lr": 0.01, "weight_decay": 0.1}),
 ]
 
