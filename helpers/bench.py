@@ -491,8 +491,12 @@ def finite_difference_cost(x, y, coefficients: int = FD_COEFFICIENTS, repeats: i
 # --------------------------------------------------------------------- widgets ----
 
 
-def widget_redraws(x, y, moves: int = 20) -> dict:
-    """Median and max seconds of a redraw after a slider move, for each widget builder."""
+def widget_redraws(x, y, moves: int = 20, backend: str = "inline") -> dict:
+    """Median and max seconds of a redraw after a slider move, for each widget builder.
+
+    backend "inline" renders PNGs with Agg; "ipympl" needs matplotlib's backend set to
+    ipympl first (``widget_redraws_ipympl`` does that in a fresh process).
+    """
     try:
         from . import widgets
     except ImportError as err:
@@ -504,31 +508,31 @@ def widget_redraws(x, y, moves: int = 20) -> dict:
         (
             "naive_update_explorer",
             "epsilon",
-            lambda: widgets.naive_update_explorer(),
+            lambda: widgets.naive_update_explorer(backend=backend),
             np.geomspace(1e-3, 0.5, moves),
         ),
         (
             "learning_rate_explorer",
             "learning_rate",
-            lambda: widgets.learning_rate_explorer(),
+            lambda: widgets.learning_rate_explorer(backend=backend),
             np.geomspace(0.01, 1.2, moves),
         ),
         (
             "momentum_explorer",
             "momentum",
-            lambda: widgets.momentum_explorer(),
+            lambda: widgets.momentum_explorer(backend=backend),
             np.linspace(0.0, 0.95, moves),
         ),
         (
             "training_panel",
             "learning_rate",
-            lambda: widgets.training_panel(x, y, x[:n_test], y[:n_test]),
+            lambda: widgets.training_panel(x, y, x[:n_test], y[:n_test], backend=backend),
             np.geomspace(0.01, 1.0, moves),
         ),
         (
             "training_panel",
             "step",
-            lambda: widgets.training_panel(x, y, x[:n_test], y[:n_test]),
+            lambda: widgets.training_panel(x, y, x[:n_test], y[:n_test], backend=backend),
             [None] * moves,
         ),
     ]
@@ -550,7 +554,37 @@ def widget_redraws(x, y, moves: int = 20) -> dict:
             rows.append(
                 {"builder": builder, "control": control, "error": f"{type(err).__name__}: {err}"}
             )
-    return {"rows": rows, "backend": "inline (PNG rendered by Agg)"}
+    label = {
+        "inline": "inline (PNG rendered by Agg)",
+        "ipympl": "ipympl, headless (no browser attached, so ipympl also re-encodes the "
+        "notebook's copy of each frame)",
+    }[backend]
+    return {"rows": rows, "backend": label}
+
+
+_IPYMPL_CHILD = """
+import json, sys
+import matplotlib
+matplotlib.use("module://ipympl.backend_nbagg")
+import numpy as np
+from helpers import bench
+rng = np.random.default_rng(0)
+x = rng.random((4096, 784), dtype=np.float32)  # MNIST-shaped; redraw cost is what is timed
+y = rng.integers(0, 10, size=4096)
+print(json.dumps(bench.widget_redraws(x, y, int(sys.argv[1]), backend="ipympl")))
+"""
+
+
+def widget_redraws_ipympl(moves: int = 20) -> dict:
+    """``widget_redraws`` with ipympl's backend (``%matplotlib widget``), in a fresh process."""
+    try:
+        import ipympl  # noqa: F401
+    except ImportError:
+        return {"missing": "ipympl is not installed (pip install -e '.[lab]')"}
+    try:
+        return json.loads(_run(_python(_IPYMPL_CHILD, str(moves))).strip().splitlines()[-1])
+    except Exception as err:  # noqa: BLE001
+        return {"missing": f"{type(err).__name__}: {err}"}
 
 
 # -------------------------------------------------------- fresh subprocesses ----
@@ -692,6 +726,7 @@ def run(quick: bool = False, rounds: int = 7) -> dict:
         x, y, 5 if quick else FD_COEFFICIENTS, 3 if quick else 20
     )
     results["widgets"] = widget_redraws(x, y, 2 if quick else 20)
+    results["widgets_ipympl"] = widget_redraws_ipympl(2 if quick else 20)
     results["load_mnist"] = load_mnist_time()
     results["memory"] = peak_memory(steps, with_torch="pytorch" in results["epoch"]["median"])
     return results
@@ -790,11 +825,11 @@ def format_report(r: dict) -> str:
         f"  one backprop gradient: {fd['backprop'] * 1e3:.2f} ms  →  finite differences cost "
         f"{fd['ratio']:,.0f}× more",
     ]
-    w = r["widgets"]
     lines += ["", "Widgets: seconds from a slider move to a new figure"]
-    if "missing" in w:
-        lines.append(f"  widgets: not measured ({w['missing']})")
-    else:
+    for w in (r["widgets"], r["widgets_ipympl"]):
+        if "missing" in w:
+            lines.append(f"  widgets: not measured ({w['missing']})")
+            continue
         lines.append(f"  backend: {w['backend']}")
         for row in w["rows"]:
             what = f"{row['builder']}.{row['control']}"

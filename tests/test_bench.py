@@ -72,9 +72,11 @@ def test_gemm_shapes_anatomy_and_finite_differences(report):
 
 def test_widgets_load_mnist_memory_and_threads(report):
     results = report[0]
-    widgets = results["widgets"]
-    if "missing" not in widgets:
-        assert {row["builder"] for row in widgets["rows"]} >= {
+    for key, backend in (("widgets", "inline"), ("widgets_ipympl", "ipympl")):
+        widgets = results[key]
+        assert "missing" not in widgets, widgets
+        assert widgets["backend"].startswith(backend)
+        assert {row["builder"] for row in widgets["rows"]} == {
             "naive_update_explorer",
             "learning_rate_explorer",
             "momentum_explorer",
