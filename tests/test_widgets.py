@@ -16,6 +16,7 @@ import pytest
 matplotlib.use("Agg")
 
 from helpers import widgets  # noqa: E402
+from helpers.data import prepare  # noqa: E402
 from helpers.gradients import numerical_gradient  # noqa: E402
 from helpers.landscapes import bowl, descend, parabola, two_wells  # noqa: E402
 from helpers.losses import mean_squared_error  # noqa: E402
@@ -241,6 +242,16 @@ def digits():
     x = rng.random((512, 784), dtype=np.float32)
     y = rng.integers(0, 10, 512)
     return x, y, x[:100], y[:100]
+
+
+def test_training_panel_takes_raw_uint8_images_and_prepares_them():
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(64, 28, 28), dtype=np.uint8)
+    labels = rng.integers(0, 10, 64)
+    panel = widgets.training_panel(images, labels, images[:16], labels[:16], hidden=8)
+    np.testing.assert_array_equal(panel.x_train, prepare(images))
+    panel.tick()
+    assert panel.trainer.history.steps == 20
 
 
 def test_training_panel_ticks_train_and_draw(digits, no_warnings):

@@ -7,6 +7,7 @@ import time
 import ipywidgets as widgets
 import numpy as np
 
+from ..data import prepare
 from ..layers import mlp
 from ..optim import SGD
 from ..plots import (
@@ -202,8 +203,6 @@ def _as_inputs(images) -> np.ndarray:
     """Raw uint8 images → prepared float32 (N, 784) (``data.prepare``); floats pass through."""
     images = np.asarray(images)
     if images.dtype == np.uint8:
-        from .data import prepare
-
         return prepare(images)
     return images.reshape(len(images), -1).astype(np.float32, copy=False)
 
