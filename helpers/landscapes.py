@@ -58,7 +58,7 @@ class Landscape:
         """Values on a grid for drawing: (xs, losses) in 1-D, (xs, ys, losses) in 2-D."""
         axes = [np.linspace(lo, hi, resolution) for lo, hi in self.bounds]
         if self.dim == 1:
-            return axes[0], np.array([self.loss(np.array([v])) for v in axes[0]])
+            return axes[0], self.loss(axes[0][None, :])  # a (1, resolution) stack of points
         xx, yy = np.meshgrid(*axes)
         points = np.stack([xx.ravel(), yy.ravel()])  # (2, resolution²)
         return xx, yy, self.loss(points).reshape(xx.shape)
