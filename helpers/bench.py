@@ -38,6 +38,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .data import load_mnist, prepare
+from .gradients import numerical_partial
+from .layers import mlp
+from .losses import softmax_cross_entropy
+from .optim import SGD
+from .train import Trainer, fit
+
 __all__ = [
     "SIZES",
     "epoch_flops",
@@ -112,8 +119,6 @@ def _median(values) -> float:
 def training_data(n: int = N_TRAIN):
     """(x (n, D) float32, y (n,) labels, description): real MNIST if it loads, else random."""
     try:
-        from .data import load_mnist, prepare
-
         (images, labels), _ = load_mnist(source="bundled", verbose=False)
         return prepare(images[:n]), labels[:n], "real MNIST (bundled data/mnist.npz)"
     except Exception as err:  # noqa: BLE001 - any failure means: use stand-in data
@@ -130,7 +135,6 @@ def epoch_order(n: int) -> np.ndarray:
 
 def initial_weights() -> list[np.ndarray]:
     """[kernel0 (D, H), bias0 (H,), kernel1 (H, C), bias1 (C,)] of ``mlp(SIZES, seed=0)``."""
-    from .layers import mlp
 
     return [p.copy() for p in mlp(SIZES, seed=SEED).parameters()]
 
@@ -140,9 +144,6 @@ def initial_weights() -> list[np.ndarray]:
 
 def engine_epoch(x, y, init, progress: bool = False) -> tuple[float, float]:
     """One epoch with ``fit``, as the notebooks call it → (seconds, mean loss of the epoch)."""
-    from .layers import mlp
-    from .optim import SGD
-    from .train import fit
 
     model = mlp(SIZES, seed=SEED)
     for p, p0 in zip(model.parameters(), init, strict=True):
@@ -157,9 +158,6 @@ def engine_epoch(x, y, init, progress: bool = False) -> tuple[float, float]:
 
 def trainer_loop_epoch(x, y, init) -> tuple[float, float]:
     """One epoch of bare ``Trainer.step()`` calls: fit without its bar and bookkeeping."""
-    from .layers import mlp
-    from .optim import SGD
-    from .train import Trainer
 
     model = mlp(SIZES, seed=SEED)
     for p, p0 in zip(model.parameters(), init, strict=True):
@@ -416,10 +414,6 @@ def gemm_at_training_shapes(repeats: int = 100) -> list[dict]:
 
 def step_anatomy(x, y, repeats: int = 200) -> dict:
     """Microseconds of each part of an engine training step (batch, forward, loss, …)."""
-    from .layers import mlp
-    from .losses import softmax_cross_entropy
-    from .optim import SGD
-    from .train import Trainer
 
     model = mlp(SIZES, seed=SEED)
     optimizer = SGD(learning_rate=LEARNING_RATE)
@@ -455,9 +449,6 @@ def step_anatomy(x, y, repeats: int = 200) -> dict:
 def finite_difference_cost(x, y, coefficients: int = FD_COEFFICIENTS, repeats: int = 20) -> dict:
     """Time central differences on ``coefficients`` kernel entries of the training network
     (float32, one batch of 128) and one backprop gradient; extrapolate to all parameters."""
-    from .gradients import numerical_partial
-    from .layers import mlp
-    from .losses import softmax_cross_entropy
 
     model = mlp(SIZES, seed=SEED)
     xb, yb = x[:BATCH_SIZE], y[:BATCH_SIZE]
@@ -632,10 +623,6 @@ def memory_child(implementation: str, steps: int | None) -> None:
     n = N_TRAIN if steps is None else steps * BATCH_SIZE
     x, y, _ = training_data(n)
     if implementation == "engine":
-        from .layers import mlp
-        from .optim import SGD
-        from .train import fit
-
         fit(mlp(SIZES, seed=SEED), x, y, SGD(learning_rate=LEARNING_RATE), progress=False)
     else:
         TorchEpoch(x, y, initial_weights(), threads=_numpy_threads())()
