@@ -136,7 +136,8 @@ def check_labels(labels, num_classes: int, n: int | None = None, where: str = "l
             "pass one label per example."
         )
     if labels.size:
-        low, high = labels.min(), labels.max()
+        high = labels.max()
+        low = labels.min() if labels.dtype.kind == "i" else 0  # unsigned: never below 0
         if low < 0 or high >= num_classes:
             bad = low if low < 0 else high
             raise ValueError(

@@ -46,6 +46,30 @@ def test_gradient_rows_sum_to_zero_and_keep_dtype():
     np.testing.assert_allclose(d.sum(axis=1), 0, atol=1e-7)
 
 
+def test_memory_layout_and_inputs_are_left_alone():
+    """Row-major or column-major logits give the same numbers; the logits are not changed."""
+    rng = np.random.default_rng(3)
+    logits = rng.normal(size=(6, 10)).astype(np.float32) * 4
+    labels = rng.integers(0, 10, size=6).astype(np.uint8)
+    before = logits.copy()
+    loss_c, d_c = softmax_cross_entropy(logits, labels)
+    loss_f, d_f = softmax_cross_entropy(np.asfortranarray(logits), labels)
+    np.testing.assert_array_equal(logits, before)
+    assert loss_c == loss_f
+    np.testing.assert_array_equal(d_c, d_f)
+    # the same as the textbook formula, in float64
+    z = logits.astype(np.float64)
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    assert loss_c == pytest.approx(-np.mean(np.log(p[np.arange(6), labels])), rel=1e-6)
+    np.testing.assert_allclose(d_c, (p - np.eye(10)[labels]) / 6, atol=1e-7)
+
+
+def test_empty_batch_gets_a_clear_message():
+    with pytest.raises(ValueError, match="the batch is empty"):
+        softmax_cross_entropy(np.zeros((0, 10)), np.zeros(0, dtype=int))
+
+
 def test_cross_entropy_of_confident_answers():
     probs = np.array([[0.99, 0.01], [0.01, 0.99]])
     assert cross_entropy(probs[:1], np.array([0])) == pytest.approx(0.01005, abs=1e-4)
