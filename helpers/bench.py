@@ -6,10 +6,11 @@ learning_rate 0.1, batch_size 128, float32) with
     engine    ``helpers.train.fit(..., progress=False)``, the path the notebooks take
     PyTorch   eager mode on the CPU (nn.Linear, torch.optim.SGD, CrossEntropyLoss), if installed
     JAX       one ``jit``-compiled epoch (``lax.scan`` over the batches), if installed
+    lean      the engine's step as one flat numpy loop: no layer objects, no input checks
     GEMMs     the five matrix products of each step alone: the floor for any numpy engine
 
 from the same initial weights, over the same shuffled batches, taking turns in one process
-(A B C D, A B C D, … after a warm-up) so that a busy machine slows all of them alike. Then it
+(A B C D E, A B C D E, … after a warm-up) so that a busy machine slows all of them alike. Then it
 measures the pieces around training: matrix-product speed, loading MNIST, the naive
 finite-difference gradient against backpropagation, the widgets' redraw time, the peak memory
 of a training run, and what BLAS numpy uses.
@@ -168,6 +169,57 @@ def trainer_loop_epoch(x, y, init) -> tuple[float, float]:
     return time.perf_counter() - start, float(np.mean(losses))
 
 
+def lean_numpy_epoch(x, y, init) -> tuple[float, float]:
+    """The engine's step written as one flat numpy loop: the same arithmetic, buffers,
+    batches and bookkeeping (loss and right answers per step), without layer objects,
+    input checks or ``History``. ``engine / lean`` is what the readable interface costs;
+    ``lean / pytorch`` is as close as a numpy engine of this design gets to PyTorch here.
+    """
+    params = [p.copy() for p in init]  # kernel0 (D, H), bias0 (H,), kernel1 (H, C), bias1 (C,)
+    kernel0, bias0, kernel1, bias1 = params
+    grads = [np.empty_like(p) for p in params]
+    dkernel0, dbias0, dkernel1, dbias1 = grads
+    scratch = [np.empty_like(p) for p in params]
+    order = epoch_order(len(x))
+    xb = np.empty((BATCH_SIZE, SIZES[0]), np.float32)  # (B, D)
+    yb = np.empty(BATCH_SIZE, y.dtype)  # (B,)
+    hidden = np.empty((BATCH_SIZE, SIZES[1]), np.float32)  # (B, H)
+    mask, dz = np.empty(hidden.shape, bool), np.empty_like(hidden)
+    losses, correct = [], 0
+    start = time.perf_counter()
+    for s in range(0, len(x), BATCH_SIZE):
+        idx = order[s : s + BATCH_SIZE]
+        k = len(idx)
+        xk, yk, hk, mk, dzk = xb[:k], yb[:k], hidden[:k], mask[:k], dz[:k]
+        np.take(x, idx, axis=0, out=xk, mode="clip")
+        np.take(y, idx, out=yk, mode="clip")
+        np.matmul(xk, kernel0, out=hk)  # forward
+        hk += bias0
+        np.maximum(hk, 0, out=hk)
+        logits = hk @ kernel1
+        logits += bias1
+        rows = np.arange(k)  # loss, as helpers.losses.softmax_cross_entropy computes it
+        z = np.array(logits, order="F")
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        total = e.sum(axis=1, keepdims=True)
+        losses.append(float(np.log(total).sum() - z[rows, yk].sum()) / k)
+        correct += int(np.count_nonzero(logits.argmax(axis=1) == yk))
+        e *= 1 / (k * total)  # dlogits
+        e[rows, yk] -= 1 / k
+        np.matmul(hk.T, e, out=dkernel1)  # backward
+        np.sum(e, axis=0, out=dbias1)
+        dh = e @ kernel1.T
+        np.greater(hk, 0, out=mk)
+        np.multiply(dh, mk, out=dzk)
+        np.matmul(xk.T, dzk, out=dkernel0)
+        np.sum(dzk, axis=0, out=dbias0)
+        for p, g, buf in zip(params, grads, scratch, strict=True):  # SGD update
+            np.multiply(g, LEARNING_RATE, out=buf)
+            p -= buf
+    return time.perf_counter() - start, float(np.mean(losses))
+
+
 def gemm_epoch(x, y, init) -> tuple[float, float]:
     """Only the five matrix products of every step, into preallocated buffers."""
     kernel0, _, kernel1, _ = init
@@ -292,7 +344,11 @@ def round_robin(runners: dict, rounds: int, warmup: int = 1) -> dict[str, list[t
 def compare_epochs(x, y, rounds: int, threads: int) -> dict:
     """Engine vs PyTorch vs JAX vs GEMMs alone, one epoch each per round."""
     init = initial_weights()
-    runners = {"engine": lambda: engine_epoch(x, y, init), "gemm": lambda: gemm_epoch(x, y, init)}
+    runners = {
+        "engine": lambda: engine_epoch(x, y, init),
+        "lean": lambda: lean_numpy_epoch(x, y, init),
+        "gemm": lambda: gemm_epoch(x, y, init),
+    }
     skipped = {}
     for name, make in (
         ("pytorch", lambda: TorchEpoch(x, y, init, threads)),
@@ -315,14 +371,13 @@ def compare_epochs(x, y, rounds: int, threads: int) -> dict:
         "flops": epoch_flops(len(x)),
         "steps": math.ceil(len(x) / BATCH_SIZE),
     }
-    for other in ("pytorch", "jax"):
-        if other in seconds:
-            out["ratio"][f"engine / {other}"] = _median(
-                [a / b for a, b in zip(seconds["engine"], seconds[other], strict=True)]
-            )
-            out["ratio"][f"gemm / {other}"] = _median(
-                [a / b for a, b in zip(seconds["gemm"], seconds[other], strict=True)]
-            )
+    pairs = [(a, "pytorch") for a in ("engine", "lean", "gemm") if "pytorch" in seconds]
+    pairs.append(("engine", "lean"))
+    pairs += [(a, "jax") for a in ("engine", "lean", "gemm") if "jax" in seconds]
+    for a, b in pairs:
+        out["ratio"][f"{a} / {b}"] = _median(
+            [sa / sb for sa, sb in zip(seconds[a], seconds[b], strict=True)]
+        )
     out["outside_gemm"] = _median(
         [1 - g / e for g, e in zip(seconds["gemm"], seconds["engine"], strict=True)]
     )
@@ -749,9 +804,10 @@ def format_report(r: dict) -> str:
         "engine": "engine  fit(progress=False)",
         "pytorch": f"PyTorch eager ({r['threads']} threads)",
         "jax": "JAX jit + lax.scan",
+        "lean": "lean numpy (no objects, no checks)",
         "gemm": "the 5 GEMMs alone (floor)",
     }
-    for name in ("engine", "pytorch", "jax", "gemm"):
+    for name in ("engine", "pytorch", "jax", "lean", "gemm"):
         if name in e["median"]:
             sec = e["median"][name]
             rounds = " ".join(f"{s:.3f}" for s in e["seconds"][name])

@@ -26,7 +26,7 @@ def test_gemm_flops_of_an_epoch_match_the_formula():
     assert round(bench.epoch_flops() / 1e9, 1) == 98.2
 
 
-@pytest.mark.parametrize("name", ["engine", "gemm", "pytorch", "jax"])
+@pytest.mark.parametrize("name", ["engine", "lean", "gemm", "pytorch", "jax"])
 def test_each_implementation_timed_or_skipped_with_a_reason(report, name):
     epoch = report[0]["epoch"]
     if name in epoch["median"]:
