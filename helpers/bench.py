@@ -537,11 +537,16 @@ def finite_difference_cost(x, y, coefficients: int = FD_COEFFICIENTS, repeats: i
 # --------------------------------------------------------------------- widgets ----
 
 
-def widget_redraws(x, y, moves: int = 20, backend: str = "inline") -> dict:
+def widget_redraws(
+    x, y, moves: int = 20, backend: str = "inline", browser_attached: bool = False
+) -> dict:
     """Median and max seconds of a redraw after a slider move, for each widget builder.
 
     backend "inline" renders PNGs with Agg; "ipympl" needs matplotlib's backend set to
-    ipympl first (``widget_redraws_ipympl`` does that in a fresh process).
+    ipympl first (``widget_redraws_ipympl`` does that in a fresh process). With no browser,
+    ipympl also encodes every frame as a PNG for the notebook file; ``browser_attached``
+    puts each canvas in the state a browser's "initialized" message leaves it in, where
+    ipympl sends only the changed pixels.
     """
     try:
         from . import widgets
@@ -586,6 +591,8 @@ def widget_redraws(x, y, moves: int = 20, backend: str = "inline") -> dict:
     for builder, control, make, values in cases:
         try:
             widget = make()
+            if browser_attached:
+                widget.figure.canvas.syncing_data_url = False  # what "initialized" does
             times = widgets.time_redraws(widget, control, list(values))
             rows.append(
                 {
@@ -600,11 +607,15 @@ def widget_redraws(x, y, moves: int = 20, backend: str = "inline") -> dict:
             rows.append(
                 {"builder": builder, "control": control, "error": f"{type(err).__name__}: {err}"}
             )
-    label = {
-        "inline": "inline (PNG rendered by Agg)",
-        "ipympl": "ipympl, headless (no browser attached, so ipympl also re-encodes the "
-        "notebook's copy of each frame)",
-    }[backend]
+    if backend == "inline":
+        label = "inline (PNG rendered by Agg)"
+    elif browser_attached:
+        label = "ipympl, as with a browser attached (only the changed pixels are sent)"
+    else:
+        label = (
+            "ipympl, headless (no browser attached, so ipympl also encodes a PNG of each "
+            "frame for the notebook file)"
+        )
     return {"rows": rows, "backend": label}
 
 
@@ -617,18 +628,21 @@ from helpers import bench
 rng = np.random.default_rng(0)
 x = rng.random((4096, 784), dtype=np.float32)  # MNIST-shaped; redraw cost is what is timed
 y = rng.integers(0, 10, size=4096)
-print(json.dumps(bench.widget_redraws(x, y, int(sys.argv[1]), backend="ipympl")))
+attached = sys.argv[2] == "attached"
+print(json.dumps(bench.widget_redraws(x, y, int(sys.argv[1]), "ipympl", attached)))
 """
 
 
-def widget_redraws_ipympl(moves: int = 20) -> dict:
+def widget_redraws_ipympl(moves: int = 20, browser_attached: bool = False) -> dict:
     """``widget_redraws`` with ipympl's backend (``%matplotlib widget``), in a fresh process."""
     try:
         import ipympl  # noqa: F401
     except ImportError:
         return {"missing": "ipympl is not installed (pip install -e '.[lab]')"}
     try:
-        return json.loads(_run(_python(_IPYMPL_CHILD, str(moves))).strip().splitlines()[-1])
+        mode = "attached" if browser_attached else "headless"
+        out = _run(_python(_IPYMPL_CHILD, str(moves), mode))
+        return json.loads(out.strip().splitlines()[-1])
     except Exception as err:  # noqa: BLE001
         return {"missing": f"{type(err).__name__}: {err}"}
 
@@ -769,6 +783,9 @@ def run(quick: bool = False, rounds: int = 7) -> dict:
     )
     results["widgets"] = widget_redraws(x, y, 2 if quick else 20)
     results["widgets_ipympl"] = widget_redraws_ipympl(2 if quick else 20)
+    results["widgets_ipympl_attached"] = widget_redraws_ipympl(
+        2 if quick else 20, browser_attached=True
+    )
     results["load_mnist"] = load_mnist_time()
     results["memory"] = peak_memory(steps, with_torch="pytorch" in results["epoch"]["median"])
     return results
@@ -869,7 +886,7 @@ def format_report(r: dict) -> str:
         f"{fd['ratio']:,.0f}× more",
     ]
     lines += ["", "Widgets: seconds from a slider move to a new figure"]
-    for w in (r["widgets"], r["widgets_ipympl"]):
+    for w in (r["widgets"], r["widgets_ipympl"], r["widgets_ipympl_attached"]):
         if "missing" in w:
             lines.append(f"  widgets: not measured ({w['missing']})")
             continue

@@ -72,7 +72,11 @@ def test_gemm_shapes_anatomy_and_finite_differences(report):
 
 def test_widgets_load_mnist_memory_and_threads(report):
     results = report[0]
-    for key, backend in (("widgets", "inline"), ("widgets_ipympl", "ipympl")):
+    for key, backend in (
+        ("widgets", "inline"),
+        ("widgets_ipympl", "ipympl, headless"),
+        ("widgets_ipympl_attached", "ipympl, as with a browser attached"),
+    ):
         widgets = results[key]
         assert "missing" not in widgets, widgets
         assert widgets["backend"].startswith(backend)
