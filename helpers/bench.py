@@ -342,7 +342,7 @@ def round_robin(runners: dict, rounds: int, warmup: int = 1) -> dict[str, list[t
 
 
 def compare_epochs(x, y, rounds: int, threads: int) -> dict:
-    """Engine vs PyTorch vs JAX vs GEMMs alone, one epoch each per round."""
+    """Engine vs PyTorch vs JAX vs the lean loop vs GEMMs alone, one epoch each per round."""
     init = initial_weights()
     runners = {
         "engine": lambda: engine_epoch(x, y, init),
