@@ -5,6 +5,7 @@
 #   make test    ruff + all tests + every notebook run top to bottom
 #   make lint    ruff check + format check       make format   fix what ruff can
 #   make bench   python -m helpers.bench          make clean    remove caches
+#   make student regenerate notebooks/student/ (the student edition) from notebooks/
 #
 # Each install is recorded by a stamp file inside .venv (.stamp-core,
 # .stamp-lab, .stamp-test); it is redone only when pyproject.toml is newer.
@@ -16,7 +17,7 @@ PY     := $(BIN)/python
 PIP    := $(PY) -m pip
 
 # Paths that ruff and pytest cover.
-LINT_PATHS  := helpers tests notebooks
+LINT_PATHS  := helpers tests notebooks tools nbgrader_config.py
 TEST_PATHS  := tests notebooks
 # Extra arguments, e.g. make test PYTEST_ARGS="-k gradient -x"
 PYTEST_ARGS ?=
@@ -28,10 +29,10 @@ LAB_ARGS ?= --LabApp.news_url=None \
 	$(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 BENCH_ARGS ?=
 
-.PHONY: help venv install lab test lint format bench clean distclean
+.PHONY: help venv install lab test lint format bench student clean distclean
 
 help:
-	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
 
 # ------------------------------------------------------------ environment --
 venv: $(PY)
@@ -68,6 +69,11 @@ lab: $(VENV)/.stamp-lab
 
 bench: $(VENV)/.stamp-core
 	$(PY) -m helpers.bench $(BENCH_ARGS)
+
+# The student edition: nbgrader's ClearSolutions, ClearHiddenTests and ClearOutput run
+# over every instructor notebook (tools/student_edition.py, nbgrader_config.py).
+student: $(VENV)/.stamp-test
+	$(PY) tools/student_edition.py
 
 # ----------------------------------------------------------------- check ----
 lint: $(VENV)/.stamp-test

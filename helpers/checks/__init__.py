@@ -1,0 +1,63 @@
+"""Friendly answers to the exercises of the notebooks, one module per lesson topic.
+
+Each ``check_…`` function takes the student's answer and returns a :class:`Feedback`:
+"Right: …", "Not yet: … Hint: …", or "Not answered yet: …" while the answer is still the
+blank (``...``) that the student edition starts with. A checker never raises on an answer;
+only a notebook that calls it the wrong way gets a :class:`UsageError`.
+
+    result = check_kernel_shape(my_kernel_shape)
+    result           # shows "Right: …" or "Not yet: … Hint: …"
+    result.passed    # True / False
+
+Implement-it exercises hand the checker a *function*; it is called on fresh random
+inputs and compared with the package's own implementation by relative error
+(:func:`rel_error`, CS231n's scale: below ``RIGHT = 1e-7`` the two agree).
+
+    core            Feedback, rel_error, the shared machinery
+    training_loop   the loop's steps in order, cross-entropy, one training step (00, 02)
+    layers          kernel and bias: shapes, a dense forward pass (01)
+    naive_update    counting parameters and forward passes, a finite-difference partial (03)
+    gradient        slopes, a descent step, a numerical gradient (04)
+    sgd             steps per epoch, one SGD epoch over mini-batches (05)
+    learning_rate   a step on a parabola, the best rate of a sweep, the stable limit (06)
+    momentum        the momentum rule, Adam with bias correction (07)
+    backprop        the chain rule, a dense layer's backward pass, softmax's gradient (08)
+    glossary        the glossary quiz and assembling fit (09)
+"""
+
+from .backprop import *  # noqa: F403
+from .backprop import __all__ as _backprop
+from .core import RIGHT, Feedback, UsageError, is_blank, rel_error
+from .glossary import *  # noqa: F403
+from .glossary import __all__ as _glossary
+from .gradient import *  # noqa: F403
+from .gradient import __all__ as _gradient
+from .layers import *  # noqa: F403
+from .layers import __all__ as _layers
+from .learning_rate import *  # noqa: F403
+from .learning_rate import __all__ as _learning_rate
+from .momentum import *  # noqa: F403
+from .momentum import __all__ as _momentum
+from .naive_update import *  # noqa: F403
+from .naive_update import __all__ as _naive_update
+from .sgd import *  # noqa: F403
+from .sgd import __all__ as _sgd
+from .training_loop import *  # noqa: F403
+from .training_loop import __all__ as _training_loop
+
+__all__ = [
+    "RIGHT",
+    "Feedback",
+    "UsageError",
+    "is_blank",
+    "rel_error",
+    *_training_loop,
+    *_layers,
+    *_naive_update,
+    *_gradient,
+    *_sgd,
+    *_learning_rate,
+    *_momentum,
+    *_backprop,
+    *_glossary,
+]
