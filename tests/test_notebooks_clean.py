@@ -12,7 +12,8 @@ import nbformat
 import pytest
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
-NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+# Both editions: the instructor notebooks and the generated student edition.
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb")) + sorted(NOTEBOOK_DIR.glob("student/*.ipynb"))
 
 
 def _read(path):
@@ -23,7 +24,9 @@ def test_there_are_notebooks():
     assert NOTEBOOKS, f"no notebooks found in {NOTEBOOK_DIR}"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+@pytest.mark.parametrize(
+    "path", NOTEBOOKS, ids=[str(p.relative_to(NOTEBOOK_DIR)) for p in NOTEBOOKS]
+)
 def test_notebook_has_no_outputs(path):
     nb = _read(path)
     dirty = []
@@ -40,7 +43,9 @@ def test_notebook_has_no_outputs(path):
     assert not dirty, f"{path.name} is not clean:\n  " + "\n  ".join(dirty)
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+@pytest.mark.parametrize(
+    "path", NOTEBOOKS, ids=[str(p.relative_to(NOTEBOOK_DIR)) for p in NOTEBOOKS]
+)
 def test_notebook_is_valid_and_uses_python3_kernel(path):
     nb = _read(path)
     nbformat.validate(nb)

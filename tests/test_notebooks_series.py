@@ -32,8 +32,13 @@ SKELETON = {
 }
 
 
-def markdown(name):
-    nb = nbformat.read(NOTEBOOK_DIR / f"{name}.ipynb", as_version=4)
+STUDENT_DIR = NOTEBOOK_DIR / "student"
+# The student edition (generated from the instructor notebooks) must navigate as well.
+EDITIONS = {"instructor": NOTEBOOK_DIR, "student": STUDENT_DIR}
+
+
+def markdown(name, folder=NOTEBOOK_DIR):
+    nb = nbformat.read(folder / f"{name}.ipynb", as_version=4)
     return [c.source for c in nb.cells if c.cell_type == "markdown"]
 
 
@@ -44,15 +49,17 @@ def test_the_whole_series_is_there():
     assert not extra, f"notebooks outside the series (add them to SERIES): {extra}"
 
 
+@pytest.mark.parametrize("edition", sorted(EDITIONS))
 @pytest.mark.parametrize("name", PRESENT)
-def test_every_relative_link_resolves(name):
+def test_every_relative_link_resolves(name, edition):
+    folder = EDITIONS[edition]
     broken = []
-    for source in markdown(name):
+    for source in markdown(name, folder):
         for text, target in LINK.findall(source):
             if re.match(r"^[a-z]+:", target) or target.startswith("#"):
                 continue  # web links and anchors within the page
             path = target.split("#")[0]
-            if not (NOTEBOOK_DIR / path).resolve().exists():
+            if not (folder / path).resolve().exists():
                 broken.append(f"[{text}]({target})")
     assert not broken, f"{name}: links to missing files: {broken}"
 
@@ -76,9 +83,10 @@ def navigation_links(source):
     return found
 
 
+@pytest.mark.parametrize("edition", sorted(EDITIONS))
 @pytest.mark.parametrize("name", LESSONS)
-def test_navigation_opens_and_closes_each_lesson(name):
-    cells = markdown(name)
+def test_navigation_opens_and_closes_each_lesson(name, edition):
+    cells = markdown(name, EDITIONS[edition])
     expected = expected_navigation(name)
     assert navigation_links(cells[0]) == expected, f"{name}: first cell's navigation"
     assert navigation_links(cells[-1]) == expected, f"{name}: last cell's navigation"
