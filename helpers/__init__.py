@@ -12,7 +12,7 @@ One module per idea of the lecture:
     plots       the pictures the notebooks draw
     widgets     sliders for learning rate and momentum
     checks      friendly answers to the check-yourself exercises
-    bench       ``python -m helpers.bench``: how fast this machine runs the engine
+    bench       ``python -m helpers.bench``: speed, widgets, memory and a classroom's load
 
 Importing ``helpers`` only defines names: it seeds nothing, loads no data and leaves
 matplotlib's style alone. Import a module to use it, e.g. ``from helpers.layers import Dense``.

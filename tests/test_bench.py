@@ -2,9 +2,11 @@
 
 import math
 
+import nbformat
 import pytest
 
 from helpers import bench
+from helpers.bench.memory import notebook_memory
 
 
 @pytest.fixture(scope="module")
@@ -107,9 +109,47 @@ def test_report_has_every_section(report):
         "Widgets",
         "load_mnist()",
         "Peak memory",
+        "Memory of a notebook kernel",
+        "A class on this machine",
         "OPENBLAS_CORETYPE",
     ):
         assert heading in text, heading
+
+
+def test_notebook_kernels_and_the_classroom_are_measured(report):
+    notebooks = report[0]["notebooks"]
+    assert list(notebooks["rows"]) == ["00_index"]
+    row = notebooks["rows"]["00_index"]
+    assert "error" not in row, row
+    assert positive(row["run_all"]) and row["run_all_twice"] >= row["run_all"]
+    assert positive(row["seconds"]) and math.isfinite(row["growth"])
+    classroom = report[0]["classroom"]["rows"]
+    assert [c["students"] for c in classroom] == [1, 2]
+    for c in classroom:
+        assert c["failures"] == [], c
+        assert positive(c["median"]) and c["max"] >= c["median"]
+
+
+def test_the_growth_per_rerun_sees_a_leak(tmp_path):
+    """A cell that keeps 40 MiB more on every Run All must show as ~40 MiB of growth."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "kept = globals().setdefault('kept', [])\n"
+            "kept.append(bytearray(40 * 2**20))  # touched: counted in RSS\n"
+            "kept[-1][::4096] = b'x' * len(kept[-1][::4096])"
+        )
+    ]
+    path = tmp_path / "leak.ipynb"
+    nbformat.write(nb, path)
+    row = notebook_memory(path, reruns=2)
+    assert 35 < row["growth"] < 45, row
+
+
+def test_run_rejects_an_unknown_part():
+    with pytest.raises(ValueError, match="unknown part"):
+        bench.run(quick=True, parts=("speed", "sped"))
 
 
 def test_main_rejects_zero_rounds():

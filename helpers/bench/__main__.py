@@ -1,0 +1,5 @@
+"""``python -m helpers.bench``: see the package docstring."""
+
+from . import main
+
+main()
