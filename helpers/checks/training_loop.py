@@ -1,20 +1,64 @@
-"""Checkers for the training loop (00, 02): its four steps in order, one cross-entropy."""
+"""Checkers for the training loop (00, 02): its steps in order, one cross-entropy, and
+one training step written from the pieces.
+
+Shapes: N examples in a batch, D inputs, H hidden units, C classes.
+"""
 
 from __future__ import annotations
 
 import math
 
-from .core import Feedback, UsageError, answer_checker, as_number, close, not_a_number, right, wrong
+import numpy as np
 
-__all__ = ["TRAINING_LOOP", "check_cross_entropy", "check_training_loop_order"]
+from ..layers import mlp
+from ..losses import softmax_cross_entropy
+from ..optim import SGD
+from ..train import Trainer
+from .core import (
+    Feedback,
+    Mistake,
+    UsageError,
+    answer_checker,
+    as_number,
+    check_implementation,
+    close,
+    is_blank,
+    not_a_number,
+    not_answered,
+    right,
+    wrong,
+)
+
+__all__ = [
+    "TRAINING_LOOP",
+    "TRAINING_LOOP_WITH_BACKWARD",
+    "check_cross_entropy",
+    "check_training_loop_order",
+    "check_training_step",
+]
 
 
 TRAINING_LOOP = ("draw a batch", "forward pass", "loss", "update")
+# Notebook 02 writes the loop out and names the step that computes the gradients.
+TRAINING_LOOP_WITH_BACKWARD = ("draw a batch", "forward pass", "loss", "backward pass", "update")
 
 
 @answer_checker("the list of steps, in order")
-def check_training_loop_order(steps) -> Feedback:
-    """The four steps of the training loop, in order (names as in ``TRAINING_LOOP``)."""
+def check_training_loop_order(steps, backward: bool = False) -> Feedback:
+    """The steps of the training loop, in order.
+
+    ``backward=False``: the four steps of the lecture (``TRAINING_LOOP``, notebook 00);
+    ``backward=True``: the five steps notebook 02 writes out, with the backward pass
+    between loss and update (``TRAINING_LOOP_WITH_BACKWARD``).
+    """
+    if not isinstance(backward, bool):
+        raise UsageError(f"backward must be True or False, got {backward!r}.")
+    loop = TRAINING_LOOP_WITH_BACKWARD if backward else TRAINING_LOOP
+    if isinstance(steps, (str, bytes)):
+        return wrong(
+            f"expected a list of steps, got the single string {steps!r}.",
+            'Give a list such as ["draw a batch", …].',
+        )
     try:
         answer = [str(step).strip().lower() for step in steps]
     except TypeError:
@@ -22,30 +66,33 @@ def check_training_loop_order(steps) -> Feedback:
             f"expected a list of steps, got {steps!r}.",
             'Give a list such as ["draw a batch", …].',
         )
-    unknown = [step for step in answer if step not in TRAINING_LOOP]
+    count = "five" if backward else "four"
+    unknown = [step for step in answer if step not in loop]
     if unknown:
         return wrong(
-            f"{unknown[0]!r} is not one of the four steps.",
-            "Use the names " + ", ".join(repr(step) for step in TRAINING_LOOP) + ".",
+            f"{unknown[0]!r} is not one of the {count} steps.",
+            "Use the names " + ", ".join(repr(step) for step in loop) + ".",
         )
-    if sorted(answer) != sorted(TRAINING_LOOP):
+    if sorted(answer) != sorted(loop):
         return wrong(
-            "each of the four steps appears exactly once in the loop.",
+            f"each of the {count} steps appears exactly once in the loop.",
             "Check for a step that is missing or listed twice.",
         )
-    if tuple(answer) == TRAINING_LOOP:
-        return right("draw a batch → forward pass → loss → update, then again.")
-    first_wrong = next(i for i, step in enumerate(answer) if step != TRAINING_LOOP[i])
+    if tuple(answer) == loop:
+        return right(" → ".join(loop) + ", then again with the next batch.")
+    first_wrong = next(i for i, step in enumerate(answer) if step != loop[i])
     needs = {
         "draw a batch": "Everything starts with data: which step gives the model its inputs?",
         "forward pass": "The loss compares predictions with the targets; where do predictions "
         "come from?",
         "loss": "To know how to change the weights, first measure how wrong the model is.",
+        "backward pass": "The update needs to know which way each weight should move; which "
+        "step works that out from the loss?",
         "update": "Changing the weights comes last, once the loss says how wrong they are.",
     }
     return wrong(
         f"step {first_wrong + 1} should not be {answer[first_wrong]!r}.",
-        needs[TRAINING_LOOP[first_wrong]],
+        needs[loop[first_wrong]],
     )
 
 
@@ -79,3 +126,146 @@ def check_cross_entropy(loss_value, probability: float) -> Feedback:
         f"{value:.4g} is not the cross-entropy for p = {probability:g}.",
         "The loss of one example is -np.log(probability given to the true class).",
     )
+
+
+# ------------------------------------------------------- implement it ----
+
+# (N, D, H, C) of each random case: batch, inputs, hidden units, classes.
+_STEP_SIZES = [(5, 4, 3, 6), (8, 6, 4, 3), (3, 7, 5, 10)]
+_STEP_OUTPUTS = (
+    "the loss",
+    "the first layer's kernel",
+    "the first layer's bias",
+    "the second layer's kernel",
+    "the second layer's bias",
+)
+
+
+def _step_cases(seed) -> list[tuple]:
+    """Fresh random float64 cases: (kernel0, bias0, kernel1, bias1, x, labels,
+    x_before, labels_before, learning_rate). The batch "before" is the one the model's
+    gradients still hold when the step starts (the previous step's)."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for n, d, h, c in _STEP_SIZES:
+        params = (
+            rng.normal(scale=0.5, size=(d, h)),
+            rng.normal(scale=0.1, size=h),
+            rng.normal(scale=0.5, size=(h, c)),
+            rng.normal(scale=0.1, size=c),
+        )
+        batch = (rng.normal(size=(n, d)), rng.integers(0, c, size=n))
+        before = (rng.normal(size=(n, d)), rng.integers(0, c, size=n))
+        cases.append((*params, *batch, *before, float(rng.uniform(0.1, 0.9))))
+    return cases
+
+
+def _model_mid_training(kernel0, bias0, kernel1, bias1, x_before, labels_before):
+    """A float64 mlp([D, H, C]) with these parameters, whose gradients still hold the
+    previous batch's (as they do in the middle of training)."""
+    d, h = kernel0.shape
+    model = mlp([d, h, kernel1.shape[1]], dtype=np.float64)
+    for p, value in zip(model.parameters(), (kernel0, bias0, kernel1, bias1), strict=True):
+        p[...] = value
+    _, dlogits = softmax_cross_entropy(model.forward(x_before), labels_before)
+    model.backward(dlogits)
+    return model
+
+
+def _reference_step(k0, b0, k1, b1, x, labels, x_before, labels_before, learning_rate):
+    """The package's own training step (``Trainer.step`` with ``SGD``) on the whole batch."""
+    model = _model_mid_training(k0, b0, k1, b1, x_before, labels_before)
+    trainer = Trainer(model, x, labels, SGD(learning_rate=learning_rate), batch_size=len(x))
+    loss = trainer.step()
+    return (loss, *model.parameters())
+
+
+def _step_mistake(update):
+    """A mistaken step: forward, loss, backward, then ``update(p, g, g_before, lr)``."""
+
+    def compute(k0, b0, k1, b1, x, labels, x_before, labels_before, learning_rate):
+        model = _model_mid_training(k0, b0, k1, b1, x_before, labels_before)
+        stale = [g.copy() for g in model.gradients()]
+        loss, dlogits = softmax_cross_entropy(model.forward(x), labels)
+        model.backward(dlogits)
+        params = [
+            update(p, g, g_before, learning_rate)
+            for p, g, g_before in zip(model.parameters(), model.gradients(), stale, strict=True)
+        ]
+        return (loss, *params)
+
+    return compute
+
+
+_STEP_MISTAKES = [
+    Mistake(
+        _step_mistake(lambda p, g, g_before, lr: p + lr * g),
+        "you stepped along the gradient, which goes uphill: the loss of the batch grows.",
+        "The update is parameter − learning_rate × gradient (minus, not plus).",
+    ),
+    Mistake(
+        _step_mistake(lambda p, g, g_before, lr: p - g),
+        "your steps are too long: they are the whole gradient, not learning_rate × gradient.",
+        "Multiply the gradient by learning_rate before you subtract it.",
+    ),
+    Mistake(
+        _step_mistake(lambda p, g, g_before, lr: p - lr * g_before),
+        "you updated before the backward pass, with the previous batch's (stale) gradients.",
+        "Order: forward, loss, model.backward(dlogits), and only then the update.",
+    ),
+    Mistake(
+        _step_mistake(lambda p, g, g_before, lr: p),
+        "the loss is right, but the parameters did not change.",
+        "Finish with the update, in place: SGD(learning_rate).step(model.parameters(), "
+        "model.gradients()), or p -= learning_rate * g for each pair (p = p - … makes a "
+        "new array and leaves the model as it was).",
+    ),
+]
+
+
+def check_training_step(training_step, seed: int = 0) -> Feedback:
+    """Your ``training_step(model, x, labels, learning_rate)`` against the package's step.
+
+    It is called on small random float64 models ``mlp([D, H, C])`` in the middle of
+    training, with a batch x: (N, D) and labels: (N,) int, and must do one step of the
+    loop: forward, ``softmax_cross_entropy``, ``model.backward``, then update every
+    parameter in place by ``− learning_rate × gradient``; it returns the batch's loss.
+    The loss and every updated parameter are compared with ``Trainer.step`` and ``SGD``
+    doing the same step on a copy of the same model.
+    """
+    if is_blank(training_step):
+        return not_answered("the function training_step")
+    problem = {}
+
+    def run(k0, b0, k1, b1, x, labels, x_before, labels_before, learning_rate):
+        model = _model_mid_training(k0, b0, k1, b1, x_before, labels_before)
+        loss = training_step(model, x, labels, learning_rate)
+        params = [p.copy() for p in model.parameters()]
+        changed = any(
+            not np.array_equal(p, p0) for p, p0 in zip(params, (k0, b0, k1, b1), strict=True)
+        )
+        if is_blank(loss) and not changed:
+            return None  # the stub: nothing done yet
+        value = None if is_blank(loss) else as_number(loss)
+        if value is None:
+            problem.setdefault("returned", "nothing" if loss is None else type(loss).__name__)
+            value = math.nan
+        return (value, *params)
+
+    run.__name__ = "training_step"
+    result = check_implementation(
+        run if callable(training_step) else training_step,
+        name="training_step",
+        cases=_step_cases(seed),
+        reference=_reference_step,
+        outputs=_STEP_OUTPUTS,
+        mistakes=_STEP_MISTAKES,
+        hint="Forward, softmax_cross_entropy, model.backward(dlogits), then the update.",
+    )
+    if not result.passed and result.answered and "returned" in problem:
+        return wrong(
+            f"training_step returned {problem['returned']}, expected the loss (one number).",
+            "loss, dlogits = softmax_cross_entropy(logits, labels) gives the loss: return it "
+            "at the end.",
+        )
+    return result
