@@ -22,11 +22,17 @@ TEST_PATHS  := tests notebooks
 # Extra arguments, e.g. make test PYTEST_ARGS="-k gradient -x"
 PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
-# Open the index; no news feed or update check (works offline in a classroom).
+# Open the index, with the whole repository in Lab's file browser (README, helpers, the
+# student edition); no news feed or update check (works offline in a classroom).
 # Jupyter refuses to run as root (containers, CI) unless told it may.
-LAB_ARGS ?= --LabApp.news_url=None \
+LAB_ARGS ?= --ServerApp.root_dir=$(CURDIR) \
+	--LabApp.default_url=/lab/tree/notebooks/00_index.ipynb \
+	--LabApp.news_url=None \
 	--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate \
 	$(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
+# JupyterLab's "get notified about Jupyter news?" pop-up comes from this front-end plugin;
+# switched off in the venv only (sys-prefix), so nothing outside .venv changes.
+NEWS_PLUGIN := @jupyterlab/apputils-extension:announcements
 BENCH_ARGS ?=
 
 .PHONY: help venv install lab test lint format bench student clean distclean
@@ -55,17 +61,19 @@ $(VENV)/.stamp-core: pyproject.toml | $(PY)
 
 $(VENV)/.stamp-lab: pyproject.toml | $(PY)
 	$(PIP) install -e ".[lab]"
+	$(BIN)/jupyter labextension disable --level=sys_prefix "$(NEWS_PLUGIN)"
 	@touch $@
 
 $(VENV)/.stamp-test: pyproject.toml | $(PY)
 	$(PIP) install -e ".[test,tfds]"
+	$(BIN)/jupyter labextension disable --level=sys_prefix "$(NEWS_PLUGIN)"
 	@touch $@
 
 install: $(VENV)/.stamp-lab
 
 # ------------------------------------------------------------------ use ----
 lab: $(VENV)/.stamp-lab
-	$(BIN)/jupyter lab notebooks/00_index.ipynb $(LAB_ARGS)
+	$(BIN)/jupyter lab $(LAB_ARGS)
 
 bench: $(VENV)/.stamp-core
 	$(PY) -m helpers.bench $(BENCH_ARGS)
