@@ -223,6 +223,15 @@ def _worst(outputs, expected) -> tuple[float, int]:
     return errors[k], k
 
 
+def _named_mistake(got, args, mistakes, count: int, tolerance: float) -> Feedback | None:
+    """The first typical mistake whose outputs match the student's (shapes included)."""
+    for mistake in mistakes:
+        guess = _outputs(mistake.compute(*_copy(args)), count)
+        if guess is not None and _worst(got, guess)[0] <= tolerance:
+            return wrong(mistake.message, mistake.hint)
+    return None
+
+
 def check_implementation(
     function,
     *,
@@ -272,6 +281,9 @@ def check_implementation(
             )
         for out, got_k, want_k in zip(outputs, got, expected, strict=True):
             if got_k.shape != want_k.shape:
+                named = _named_mistake(got, args, mistakes, count, tolerance)
+                if named is not None:
+                    return named
                 return wrong(
                     f"{out} has shape {got_k.shape}, expected {want_k.shape}.",
                     hint or "Check which axis you sum or average over.",
@@ -280,10 +292,9 @@ def check_implementation(
         if error <= tolerance:
             largest = max(largest, error)
             continue
-        for mistake in mistakes:
-            guess = _outputs(mistake.compute(*_copy(args)), count)
-            if guess is not None and _worst(got, guess)[0] <= tolerance:
-                return wrong(mistake.message, mistake.hint)
+        named = _named_mistake(got, args, mistakes, count, tolerance)
+        if named is not None:
+            return named
         return wrong(
             f"{outputs[k]} differs from the reference by a relative error of {error:.1e} "
             f"(right is below {tolerance:.0e}).",
