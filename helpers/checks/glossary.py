@@ -1,13 +1,37 @@
-"""Checkers for notebook 09, training in a nutshell: the glossary quiz."""
+"""Checkers for notebook 09, training in a nutshell: the glossary quiz and assembling fit.
+
+Shapes: N examples, D inputs, H hidden units, C classes, B examples in a batch.
+"""
 
 from __future__ import annotations
 
-from .core import Feedback, answer_checker, right, wrong
+import re
 
-__all__ = ["GLOSSARY_QUIZ", "check_glossary_quiz"]
+import numpy as np
 
+from ..layers import mlp
+from ..losses import softmax_cross_entropy
+from ..optim import SGD, Adam
+from ..train import fit
+from .core import (
+    Feedback,
+    Mistake,
+    answer_checker,
+    check_implementation,
+    is_blank,
+    not_answered,
+    right,
+    wrong,
+)
+
+__all__ = ["GLOSSARY_QUIZ", "check_fit", "check_glossary_quiz"]
+
+
+# ------------------------------------------------------------- the quiz ----
 
 # question number → (description, the term it describes); the notebook prints the questions.
+# The 14 terms the lecture asks students to remember, plus kernel, bias and epoch, in an
+# order that mixes them up (1–8 are the questions of the first edition of the quiz).
 GLOSSARY_QUIZ = {
     1: ("One number that says how wrong the model is on a batch.", "loss function"),
     2: (
@@ -15,7 +39,11 @@ GLOSSARY_QUIZ = {
         "gradient",
     ),
     3: ("How far one update moves the parameters against the gradient.", "learning rate"),
-    4: ("Gradient descent with the gradient of a small random batch at each step.", "SGD"),
+    4: (
+        "Gradient descent that takes the gradient of a small random batch at each step, "
+        "not of the whole training set.",
+        "stochastic gradient descent",
+    ),
     5: (
         "Keeps part of the previous update, so the parameters keep rolling the same way.",
         "momentum",
@@ -29,43 +57,309 @@ GLOSSARY_QUIZ = {
         "Lower than everything nearby, but not the lowest point of the whole landscape.",
         "local minimum",
     ),
+    9: (
+        "Repeat: draw a batch → forward pass → loss → backward pass → update.",
+        "training loop",
+    ),
+    10: (
+        "Small groups of examples (e.g. 128) processed together, one group per step.",
+        "batches",
+    ),
+    11: (
+        "The rule that turns gradients into updates of the parameters: SGD, momentum, Adam, …",
+        "optimizer",
+    ),
+    12: (
+        "Step against the gradient of the loss over all the training data: "
+        "w = w − learning_rate · gradient.",
+        "gradient descent",
+    ),
+    13: (
+        "How many updates training makes in all; one epoch has ceil(N / batch size) of them.",
+        "number of iterations",
+    ),
+    14: ("The lowest point of the whole loss landscape.", "global minimum"),
+    15: (
+        "The weights of a dense layer: a (D, M) array, one column per unit.",
+        "kernel",
+    ),
+    16: ("The number a unit adds to its weighted sum; it starts at 0.", "bias"),
+    17: ("One pass over every example of the training set.", "epoch"),
 }
 
+# Other words for the same term (after _normal: lower case, no hyphens, no "the").
 _SYNONYMS = {
-    "loss": "loss function",
-    "stochastic gradient descent": "sgd",
-    "backprop": "backpropagation",
-    "back propagation": "backpropagation",
-    "learning_rate": "learning rate",
-    "converge": "convergence",
-    "local min": "local minimum",
-}
+    "loss function": ["loss", "losses", "loss functions", "cost", "cost function", "objective",
+                      "objective function", "error function"],
+    "gradient": ["gradients", "gradient vector", "grad"],
+    "learning rate": ["step size", "stepsize", "lr", "eta", "η", "learning rates"],
+    "stochastic gradient descent": ["sgd", "stochastic gd", "minibatch sgd",
+                                    "minibatch gradient descent"],
+    "momentum": ["sgd with momentum", "heavy ball", "momentum term"],
+    "backpropagation": ["backprop", "back propagation", "back prop", "backward pass",
+                        "backpropagation of errors", "reverse mode differentiation",
+                        "reverse mode autodiff"],
+    "convergence": ["converge", "converged", "converging", "converges"],
+    "local minimum": ["local min", "local minima", "local optimum"],
+    "training loop": ["train loop", "loop", "training cycle"],
+    "batches": ["batch", "minibatch", "minibatches", "mini batch", "mini batches"],
+    "optimizer": ["optimiser", "optimizers", "optimisers", "optimization algorithm",
+                  "optimisation algorithm"],
+    "gradient descent": ["gd", "steepest descent", "full batch gradient descent",
+                         "batch gradient descent"],
+    "number of iterations": ["iterations", "iteration", "steps", "number of steps",
+                             "training steps", "number of updates", "updates",
+                             "iteration count", "num iterations"],
+    "global minimum": ["global min", "global minima", "global optimum"],
+    "kernel": ["weights", "weight matrix", "kernel matrix", "weight"],
+    "bias": ["biases", "bias vector", "offset", "intercept"],
+    "epoch": ["epochs", "one epoch", "an epoch"],
+}  # fmt: skip
+_CANONICAL = {name: term for term, others in _SYNONYMS.items() for name in [term, *others]}
+
+
+def _normal(text) -> str:
+    """Lower case, hyphens/underscores as spaces, no article, no end punctuation."""
+    words = re.sub(r"[-_]", " ", str(text).lower()).strip(" .!?\"'").split()
+    if words and words[0] in ("the", "a", "an"):
+        words = words[1:]
+    return " ".join(words)
 
 
 def _term(text) -> str:
-    term = " ".join(str(text).lower().replace("-", " ").split())
-    return _SYNONYMS.get(term, term)
+    """The canonical term for an answer, or the normalised answer if it is no known term."""
+    normal = _normal(text)
+    return _CANONICAL.get(normal, normal)
 
 
-@answer_checker("your answers (a dict: question number → term)")
+def _question(key):
+    """A question number from a dict key: 3 or "3" → 3; anything else → None."""
+    if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+        return int(key)
+    if isinstance(key, str) and key.strip().isdigit():
+        return int(key)
+    return None
+
+
+def _numbers(questions) -> str:
+    return ", ".join(map(str, questions))
+
+
+@answer_checker('your answers (a dict: question number → term, e.g. {1: "loss function"})')
 def check_glossary_quiz(answers) -> Feedback:
-    """The glossary quiz of notebook 09: ``answers`` maps question number → term."""
+    """The glossary quiz of notebook 09: ``answers`` maps question number → term.
+
+    Case, hyphens and common synonyms ("step size", "minibatch", "backprop", "SGD") do
+    not matter. A question whose answer is ``...`` (the blank) counts as not answered;
+    if every one is blank, the quiz is not answered yet.
+    """
     if not isinstance(answers, dict):
         return wrong(
             f"expected a dict of answers, got {type(answers).__name__}.",
             'Write {1: "loss function", 2: …}: question number → term.',
         )
-    missing = [q for q in GLOSSARY_QUIZ if q not in answers]
-    incorrect = [
-        q for q in GLOSSARY_QUIZ if q in answers and _term(answers[q]) != _term(GLOSSARY_QUIZ[q][1])
-    ]
-    if not missing and not incorrect:
+    given = {}
+    for key, value in answers.items():
+        number = _question(key)
+        if number in GLOSSARY_QUIZ and not is_blank(value):
+            given[number] = value
+    if not given and answers and all(is_blank(v) for v in answers.values()):
+        return not_answered(
+            "your answers: replace each ... by a term from the glossary table",
+        )
+    unanswered = [q for q in GLOSSARY_QUIZ if q not in given]
+    incorrect = [q for q in given if _term(given[q]) != GLOSSARY_QUIZ[q][1]]
+    incorrect.sort()
+    if not unanswered and not incorrect:
         return right(f"all {len(GLOSSARY_QUIZ)} terms are right.")
     parts = []
     if incorrect:
-        parts.append(f"question(s) {', '.join(map(str, incorrect))} not right yet")
-    if missing:
-        parts.append(f"question(s) {', '.join(map(str, missing))} unanswered")
-    first = (incorrect or missing)[0]
+        parts.append(f"question(s) {_numbers(incorrect)} not right yet")
+    if unanswered:
+        parts.append(f"question(s) {_numbers(unanswered)} not answered yet")
+    right_count = len(given) - len(incorrect)
+    first = (incorrect or unanswered)[0]
     hint = f"Question {first}: “{GLOSSARY_QUIZ[first][0]}” Find it in the glossary table."
-    return wrong("; ".join(parts) + ".", hint)
+    if first in incorrect and _term(given[first]) in {t for _, t in GLOSSARY_QUIZ.values()}:
+        hint += f" (“{given[first]}” is the answer to another question.)"
+    return wrong(
+        f"{right_count} of {len(GLOSSARY_QUIZ)} right; " + "; ".join(parts) + ".",
+        hint,
+    )
+
+
+# ------------------------------------------------------ assembling fit ----
+#
+# The reference is the package's own ``helpers.train.fit`` (its Trainer draws the order of
+# each epoch with ``rng.permutation(N)`` from ``np.random.default_rng(seed)``: one draw
+# when it starts and one after every epoch, then batches of ``batch_size`` in that order,
+# the last one smaller). A student's ``my_fit`` that draws ``rng.permutation(len(x))`` at
+# the start of every epoch from a generator made with the same seed sees the same
+# batches in the same order, so a right answer agrees to rounding (relative error ~1e-16).
+# ``model.backward`` overwrites the gradients (it does not add to them), so there is no
+# "forgot to zero the gradients" mistake to catch here.
+
+
+_CASES = [
+    # (seed, N, D, H, C, epochs, batch_size, optimizer)
+    (0, 50, 6, 8, 3, 3, 16, "sgd"),  # last batch of 2
+    (1, 37, 5, 7, 4, 2, 10, "adam"),  # last batch of 7
+    (2, 24, 4, 6, 3, 2, 8, "sgd"),  # no partial batch
+]
+
+
+def _setup(seed, n, d, h, c, optimizer):
+    """A small float64 model, random data and a fresh optimizer, all made from ``seed``."""
+    rng = np.random.default_rng(1000 + seed)
+    model = mlp([d, h, c], seed=seed, dtype=np.float64)
+    x = rng.normal(size=(n, d))  # (N, D)
+    labels = rng.integers(0, c, size=n)  # (N,)
+    if optimizer == "sgd":
+        return model, x, labels, SGD(learning_rate=0.1, momentum=0.9)
+    return model, x, labels, Adam(learning_rate=0.01)
+
+
+def _params(model) -> np.ndarray:
+    return np.concatenate([p.ravel() for p in model.parameters()])
+
+
+def _runner(my_fit, seen: dict):
+    """Wrap a my_fit as a function of a case → (final parameters, per-epoch losses)."""
+
+    def run(seed, n, d, h, c, epochs, batch_size, optimizer):
+        model, x, labels, opt = _setup(seed, n, d, h, c, optimizer)
+        start = _params(model)
+        losses = my_fit(model, x, labels, opt, epochs, batch_size, np.random.default_rng(seed))
+        seen.setdefault("trained", not np.array_equal(_params(model), start))
+        if losses is None:
+            return None
+        return _params(model), losses
+
+    return run
+
+
+def _reference(seed, n, d, h, c, epochs, batch_size, optimizer):
+    """The package's fit on the same model, data and seed: parameters, epoch mean losses."""
+    model, x, labels, opt = _setup(seed, n, d, h, c, optimizer)
+    history = fit(model, x, labels, opt, epochs, batch_size, progress=False, seed=seed)
+    steps = -(-n // batch_size)  # ceil(N / B) steps per epoch
+    losses = np.reshape(history.loss, (epochs, steps)).mean(axis=1)
+    return _params(model), losses
+
+
+def _mistaken_fit(
+    shuffle="each epoch", drop_last=False, step_first=False, no_step=False, weighted=False
+):
+    """A my_fit with one typical mistake, run like a student's answer."""
+
+    def my_fit(model, x, labels, optimizer, epochs, batch_size, rng):
+        order = np.arange(len(x))
+        if shuffle == "once":
+            order = rng.permutation(len(x))
+        epoch_losses = []
+        for _ in range(epochs):
+            if shuffle == "each epoch":
+                order = rng.permutation(len(x))
+            elif shuffle == "in place":
+                rng.shuffle(order)
+            stop = len(x) - len(x) % batch_size if drop_last else len(x)
+            losses, sizes = [], []
+            for start in range(0, stop, batch_size):
+                batch = order[start : start + batch_size]
+                loss, dlogits = softmax_cross_entropy(model.forward(x[batch]), labels[batch])
+                if step_first and not no_step:
+                    optimizer.step(model.parameters(), model.gradients())
+                model.backward(dlogits)
+                if not (step_first or no_step):
+                    optimizer.step(model.parameters(), model.gradients())
+                losses.append(loss)
+                sizes.append(len(batch))
+            epoch_losses.append(np.average(losses, weights=sizes if weighted else None))
+        return epoch_losses
+
+    return my_fit
+
+
+_MISTAKES = [
+    (
+        {"shuffle": "none"},
+        "your batches come in the order of the data; fit shuffles it every epoch.",
+        "Start each epoch with order = rng.permutation(len(x)) and take the batches from "
+        "x[order[start : start + batch_size]].",
+    ),
+    (
+        {"shuffle": "once"},
+        "you shuffled once, before the first epoch; fit draws a new order every epoch.",
+        "Move order = rng.permutation(len(x)) inside the loop over epochs.",
+    ),
+    (
+        {"shuffle": "in place"},
+        "you shuffled the previous epoch's order again (rng.shuffle); the check, like fit, "
+        "draws a fresh order each epoch, so the batches differ.",
+        "Use order = rng.permutation(len(x)) at the start of every epoch.",
+    ),
+    (
+        {"drop_last": True},
+        "you dropped the last, smaller batch of each epoch; fit trains on it too.",
+        "Let the last batch be smaller: for start in range(0, len(x), batch_size).",
+    ),
+    (
+        {"step_first": True},
+        "you call optimizer.step before model.backward, so each update uses the "
+        "gradients of the previous batch.",
+        "The order is forward → loss → backward → update.",
+    ),
+    (
+        {"no_step": True},
+        "the parameters never change: the optimizer takes no step.",
+        "After model.backward(dlogits), call optimizer.step(model.parameters(), "
+        "model.gradients()).",
+    ),
+    (
+        {"weighted": True},
+        "the training is right, but your epoch losses weight each batch by its size; "
+        "the check (like fit's history) takes the plain mean of the batch losses.",
+        "Return np.mean(batch_losses) of each epoch.",
+    ),
+]
+
+
+def check_fit(my_fit, seed: int = 0) -> Feedback:
+    """Your ``my_fit(model, x, labels, optimizer, epochs, batch_size, rng)`` against the
+    package's ``fit``.
+
+    Each case makes a small random float64 model (D → H → C), random data x: (N, D) and
+    labels: (N,), a fresh optimizer (SGD with momentum, or Adam), and
+    ``rng = np.random.default_rng(s)``; ``fit`` gets identical copies and ``seed=s``. Both
+    must end with the same parameters and the same per-epoch mean losses (relative error
+    below RIGHT = 1e-7). ``seed`` shifts the cases' seeds.
+    """
+    if is_blank(my_fit):
+        return not_answered("the function my_fit")
+    if not callable(my_fit):
+        return wrong(
+            f"my_fit should be a function, got {type(my_fit).__name__}.",
+            "Define it with def my_fit(model, x, labels, optimizer, epochs, batch_size, rng):",
+        )
+    cases = [(s + seed, *rest) for s, *rest in _CASES]
+    seen: dict = {}
+    result = check_implementation(
+        _runner(my_fit, seen),
+        name="my_fit",
+        cases=cases,
+        reference=_reference,
+        outputs=("the final parameters", "the per-epoch losses"),
+        mistakes=[
+            Mistake(_runner(_mistaken_fit(**how), {}), message, hint)
+            for how, message, hint in _MISTAKES
+        ],
+        hint="Per epoch: order = rng.permutation(len(x)); then for each batch of "
+        "batch_size (the last may be smaller): forward → softmax_cross_entropy → backward → "
+        "optimizer.step; return the mean batch loss of each epoch.",
+    )
+    if not result.answered and seen.get("trained"):
+        return wrong(
+            "my_fit trained the model but returned nothing.",
+            "Collect the mean batch loss of each epoch in a list and return it.",
+        )
+    return result
