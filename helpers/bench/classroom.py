@@ -14,7 +14,7 @@ import sys
 import time
 
 from .common import REPO_ROOT, _median
-from .memory import NOTEBOOK_DIR
+from .memory import series_paths
 
 SERIES_TIMEOUT = 1800  # seconds one student may take for the whole series, at most
 
@@ -24,11 +24,8 @@ def run_series(names=None, timeout: float = 300) -> dict:
     import nbformat
     from nbclient import NotebookClient
 
-    paths = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
-    if names:
-        paths = [p for p in paths if any(p.stem.startswith(n) for n in names)]
     out = {}
-    for path in paths:
+    for path in series_paths(names):
         nb = nbformat.read(path, as_version=4)
         start = time.perf_counter()
         try:

@@ -124,13 +124,18 @@ def notebook_memory(path, reruns: int = 2, timeout: float = 300) -> dict:
     }
 
 
-def series_memory(names=None, reruns: int = 2) -> dict:
-    """``notebook_memory`` for each notebook of the instructor edition (or those named)."""
+def series_paths(names=None) -> list[Path]:
+    """The instructor notebooks in series order, or those whose names start with ``names``."""
     paths = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
     if names:
         paths = [p for p in paths if any(p.stem.startswith(n) for n in names)]
+    return paths
+
+
+def series_memory(names=None, reruns: int = 2) -> dict:
+    """``notebook_memory`` for each notebook of the instructor edition (or those named)."""
     rows = {}
-    for path in paths:
+    for path in series_paths(names):
         try:
             rows[path.stem] = notebook_memory(path, reruns)
         except Exception as err:  # noqa: BLE001 - one failing notebook should not stop the rest
