@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.validation import check_batch_size, check_labels
+from helpers.validation import check_batch_size, check_finite, check_labels
 
 __all__ = ["DataError", "batches", "clear_cache", "load_mnist", "one_hot", "prepare"]
 
@@ -352,7 +352,8 @@ def batches(x, y, batch_size: int = 128, shuffle: bool = True, seed=None):
                 ...
 
     Raises TypeError / ValueError at the call (not at the first batch) when batch_size
-    is not a whole number >= 1 or x and y have different lengths.
+    is not a whole number >= 1, x and y have different lengths, or a float array holds
+    NaN or inf (a problem with the data, which no learning rate can fix).
     """
     batch_size = check_batch_size(batch_size)
     if len(x) != len(y):
@@ -360,6 +361,9 @@ def batches(x, y, batch_size: int = 128, shuffle: bool = True, seed=None):
             f"x and y must have one entry per example, but x has {len(x)} and y has "
             f"{len(y)}; pass matching inputs and labels, e.g. x_train with y_train."
         )
+    for array, name in ((x, "x"), (y, "y")):
+        if isinstance(array, np.ndarray):
+            check_finite(array, f"batches: {name}")
     order = np.random.default_rng(seed).permutation(len(x)) if shuffle else None
     return _epoch(x, y, batch_size, order)
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .losses import softmax_cross_entropy
+from .validation import check_model, describe
 
 __all__ = ["check_gradients", "numerical_gradient", "numerical_partial", "rel_error"]
 
@@ -26,6 +27,46 @@ METHODS = ("central", "forward")
 def _check_method(method: str) -> None:
     if method not in METHODS:
         raise ValueError(f"method must be 'central' or 'forward', got {method!r}.")
+
+
+def _check_w(w, where: str) -> None:
+    """``w`` is nudged in place, so it must be a writable float array.
+
+    An integer array would silently round w + ε back to a whole number: at w = 1 the
+    central difference of w² becomes (1² − 0²) / 2ε = 50,000 instead of 2.
+    """
+    if not isinstance(w, np.ndarray):
+        raise TypeError(
+            f"{where} nudges w in place, so w must be a numpy array of floats, got "
+            f"{describe(w)}; e.g. w = np.array([10.0]), and let f read it."
+        )
+    if w.dtype.kind != "f":
+        raise TypeError(
+            f"{where} got w of dtype {w.dtype}: w + ε would be rounded back to a whole "
+            "number and the slope would be wrong (50,000 instead of 2 for w² at w = 1). "
+            "Use a float array, e.g. w = np.asarray(w, dtype=float), and let f read that "
+            "array (its values are nudged in place)."
+        )
+    if not w.flags.writeable:
+        raise ValueError(
+            f"{where} nudges w in place, but w is read-only; pass a writable copy, "
+            "e.g. w = w.copy(), and let f read that copy."
+        )
+
+
+def _value(f, w) -> float:
+    """f(w) as a float, with a clear word when f returns something else."""
+    value = f(w)
+    try:
+        return float(value)
+    except TypeError:
+        got = describe(value)
+        if isinstance(value, tuple):
+            got = (
+                f"a tuple of {len(value)} ((loss, gradient)?); return only the loss, "
+                "e.g. lambda w: softmax_cross_entropy(model.forward(x), y)[0]"
+            )
+        raise TypeError(f"f must return the loss as one number, got {got}.") from None
 
 
 def numerical_partial(
@@ -39,24 +80,26 @@ def numerical_partial(
 
     f:     the loss as a function of ``w``: ``f(w) -> float``. It may ignore its argument
            and read ``w`` through a model, because ``w`` is changed in place.
-    w:     the parameter array (any shape); restored exactly afterwards.
+    w:     the parameter array (any shape, float: an integer array would round w + ε
+           back to a whole number, so it is refused); restored exactly afterwards.
     index: which coefficient, e.g. ``(0, 0)`` or a flat position.
     """
     _check_method(method)
     if not h > 0:
         raise ValueError(f"h (the step ε) must be > 0, got {h}.")
+    _check_w(w, "numerical_partial")
     if not isinstance(index, tuple):
         index = np.unravel_index(index, w.shape)
     old = w[index].copy()
     try:
         w[index] = old + h
-        plus = float(f(w))
+        plus = _value(f, w)
         if method == "central":
             w[index] = old - h
-            minus = float(f(w))
+            minus = _value(f, w)
             return (plus - minus) / (2 * h)
         w[index] = old
-        return (plus - float(f(w))) / h
+        return (plus - _value(f, w)) / h
     finally:
         w[index] = old
 
@@ -74,9 +117,10 @@ def numerical_gradient(
     lost in rounding.
     """
     _check_method(method)
+    _check_w(w, "numerical_gradient")
     grad = np.zeros(w.shape, dtype=np.float64)
     if method == "forward":
-        base = float(f(w))  # l(w) is the same for every coefficient: compute it once
+        base = _value(f, w)  # l(w) is the same for every coefficient: compute it once
     for index in np.ndindex(w.shape):
         if method == "central":
             grad[index] = numerical_partial(f, w, index, h, "central")
@@ -84,7 +128,7 @@ def numerical_gradient(
             old = w[index].copy()
             try:
                 w[index] = old + h
-                grad[index] = (float(f(w)) - base) / h
+                grad[index] = (_value(f, w) - base) / h
             finally:
                 w[index] = old
     return grad
@@ -109,6 +153,7 @@ def check_gradients(model, x, y, loss=softmax_cross_entropy, h: float = 1e-5) ->
            the differences); x: (N, D); y: labels (N,) or targets for ``loss``.
     returns: {"0.kernel": max relative error, "0.bias": …, …}
     """
+    check_model(model)
     for layer in model.layers:
         if layer.dtype != np.float64:
             raise TypeError(

@@ -18,11 +18,18 @@ from itertools import pairwise
 
 import numpy as np
 
-from .validation import check_features, check_labels
+from .validation import check_features, check_labels, check_layer, describe
 
-__all__ = ["Dense", "Sequential", "initialize", "mlp", "relu", "softmax", "INITS"]
+__all__ = ["Dense", "Sequential", "initialize", "mlp", "relu", "softmax", "INITS", "MAX_PARAMETERS"]
 
 INITS = ("random", "glorot", "he")
+
+# A layer with more parameters than this is refused before anything is allocated: in a
+# class, 30–100 kernels share one machine. Raise it (helpers.layers.MAX_PARAMETERS = …)
+# if you really mean to build such a layer.
+MAX_PARAMETERS = 100_000_000
+
+_CHUNK = 1 << 18  # random numbers drawn at a time (float64) while filling a kernel
 
 
 def relu(x: np.ndarray) -> np.ndarray:
@@ -42,23 +49,35 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 
 def initialize(init: str, shape: tuple[int, int], rng: np.random.Generator, dtype=np.float32):
-    """A random kernel of ``shape`` (D, M).
+    """A random kernel of ``shape`` (D, M), of ``dtype``.
 
     ``"random"``: uniform in [-0.05, 0.05], the plain random start of the lecture.
     ``"glorot"``: uniform in ±sqrt(6 / (D + M)) (Glorot & Bengio 2010; Keras' default).
     ``"he"``:     normal with standard deviation sqrt(2 / D) (He et al. 2015; suits relu).
+
+    The kernel is allocated once, in its final dtype, and filled a slice at a time, so a
+    float32 kernel never needs a float64 copy of itself; the numbers are the same as
+    drawing the whole kernel in float64 and converting it.
     """
     fan_in, fan_out = shape
     if init == "random":
-        w = rng.uniform(-0.05, 0.05, size=shape)
+        low, high = -0.05, 0.05
     elif init == "glorot":
         limit = np.sqrt(6.0 / (fan_in + fan_out))
-        w = rng.uniform(-limit, limit, size=shape)
+        low, high = -limit, limit
     elif init == "he":
-        w = rng.normal(0.0, np.sqrt(2.0 / fan_in), size=shape)
+        std = np.sqrt(2.0 / fan_in)
     else:
         raise ValueError(f"init must be one of {', '.join(map(repr, INITS))}, got {init!r}.")
-    return w.astype(dtype)
+    w = np.empty(shape, dtype=dtype)  # (D, M)
+    flat = w.reshape(-1)  # a view: filling it fills w
+    for start in range(0, flat.size, _CHUNK):
+        size = min(_CHUNK, flat.size - start)
+        if init == "he":
+            flat[start : start + size] = rng.normal(0.0, std, size=size)
+        else:
+            flat[start : start + size] = rng.uniform(low, high, size=size)
+    return w
 
 
 class Dense:
@@ -92,6 +111,7 @@ class Dense:
         self.in_features = int(in_features)
         self.out_features = int(out_features)
         self.activation = activation
+        self._check_size()
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         self.kernel = initialize(init, (self.in_features, self.out_features), rng, self.dtype)
         self.bias = np.zeros(self.out_features, dtype=self.dtype)
@@ -100,6 +120,20 @@ class Dense:
         self._out = None  # output of the last forward pass, (N, M)
         self._mask = None  # buffer for relu's derivative, (N, M) bool
         self._dz = None  # buffer for dloss/d(pre-activation), (N, M)
+
+    def _check_size(self) -> None:
+        """Refuse, before allocating anything, a layer over MAX_PARAMETERS parameters."""
+        count = (self.in_features + 1) * self.out_features
+        if count <= MAX_PARAMETERS:
+            return
+        gib = count * self.dtype.itemsize / 2**30
+        raise ValueError(
+            f"{self!r} would have {count:,} parameters: {gib:,.1f} GiB of {self.dtype.name}, "
+            "as much again for their gradients and more for the optimizer's state, more than "
+            "a notebook kernel can afford (the limit is helpers.layers.MAX_PARAMETERS = "
+            f"{MAX_PARAMETERS:,}). Use fewer units: a few hundred are plenty for MNIST, e.g. "
+            f"Dense({self.in_features}, 512). If you really mean it, raise MAX_PARAMETERS first."
+        )
 
     @property
     def params(self) -> dict[str, np.ndarray]:
@@ -167,6 +201,8 @@ class Sequential:
             layers = tuple(layers[0])
         if not layers:
             raise ValueError("Sequential needs at least one layer.")
+        for i, layer in enumerate(layers):
+            check_layer(layer, i)
         for a, b in pairwise(layers):
             if a.out_features != b.in_features:
                 raise ValueError(
@@ -241,6 +277,11 @@ class Sequential:
     def accuracy(self, x: np.ndarray, labels: np.ndarray) -> float:
         """Share of examples whose predicted class equals the label, in [0, 1]."""
         labels = check_labels(labels, self.out_features, n=len(x))
+        if len(labels) == 0:
+            raise ValueError(
+                "accuracy needs at least one example, got 0 (x has shape "
+                f"{np.shape(x)}); an empty slice such as x[0:0]?"
+            )
         return float(np.mean(self.predict(x) == labels))
 
 
@@ -248,7 +289,18 @@ def mlp(sizes, activation: str = "relu", *, init: str = "glorot", seed=None, dty
     """A multilayer perceptron: ``mlp([784, 512, 10])`` is Dense(784 → 512, relu) then
     Dense(512 → 10). Hidden layers use ``activation``; the last gives raw scores (logits).
     """
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__"):
+        raise TypeError(
+            "mlp takes the layer sizes as a list of whole numbers, e.g. mlp([784, 128, 10]), "
+            f"got {describe(sizes)}."
+        )
     sizes = list(sizes)
+    for size in sizes:
+        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+            raise ValueError(
+                f"mlp: every layer size must be a whole number >= 1, got {size!r} in {sizes}; "
+                "e.g. mlp([784, 128, 10])."
+            )
     if len(sizes) < 2:
         raise ValueError(f"sizes needs at least an input and an output size, got {sizes}.")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)

@@ -64,6 +64,8 @@ def cross_entropy(probabilities: np.ndarray, labels: np.ndarray) -> float:
     """
     probabilities = _check_logits(probabilities, "cross_entropy")
     n, num_classes = probabilities.shape
+    if n == 0:
+        raise ValueError("cross_entropy: the batch is empty; pass at least one example.")
     labels = check_labels(labels, num_classes, n=n, where="cross_entropy: labels")
     picked = probabilities[np.arange(n), labels]
     return float(-np.mean(np.log(np.clip(picked, 1e-300, None))))
@@ -81,6 +83,11 @@ def mean_squared_error(predictions: np.ndarray, targets: np.ndarray) -> tuple[fl
         raise ValueError(
             f"mean_squared_error: predictions {predictions.shape} and targets "
             f"{targets.shape} must have the same shape."
+        )
+    if predictions.size == 0:
+        raise ValueError(
+            f"mean_squared_error: the batch is empty (shape {predictions.shape}); "
+            "pass at least one example."
         )
     diff = predictions - targets
     loss = float(np.mean(diff * diff))

@@ -5,18 +5,32 @@ Shapes use these letters:
 
 ``Trainer`` takes one step at a time (the live widget drives it a few steps per tick);
 ``fit`` runs whole epochs with a progress bar and returns a ``History``.
+
+Everything a run needs is checked before its first step, once (never inside the step):
+the model and optimizer, the training and validation data (shapes, lengths, NaN or inf),
+and the model's own parameters (NaN or inf left by an earlier run that diverged).
 """
 
 from __future__ import annotations
 
 import math
+import signal
+import threading
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .losses import softmax_cross_entropy
-from .validation import check_batch_size, check_features, check_labels
+from .validation import (
+    check_batch_size,
+    check_features,
+    check_finite,
+    check_labels,
+    check_model,
+    check_optimizer,
+    describe,
+)
 
 __all__ = ["BLOW_UP", "History", "Trainer", "evaluate", "fit"]
 
@@ -32,7 +46,9 @@ class History:
     val_accuracy:  accuracy on ``validation_data`` after each epoch (empty without it)
     seconds:       wall-clock seconds of each epoch
     diverged:      True if the loss became inf or nan, or grew over BLOW_UP × its first value
-    message:       why training stopped early ("" when it ran to the end)
+    interrupted:   True if fit was stopped (KeyboardInterrupt: Ctrl-C, the Stop button)
+    message:       why training stopped early, or a warning about how it went, e.g. that
+                   the loss ended higher than it started ("" when all went well)
     """
 
     loss: list[float] = field(default_factory=list)
@@ -41,6 +57,7 @@ class History:
     seconds: list[float] = field(default_factory=list)
     diverged: bool = False
     message: str = ""
+    interrupted: bool = False
 
     @property
     def steps(self) -> int:
@@ -54,6 +71,8 @@ class History:
             parts.append(f"val_accuracy={self.val_accuracy[-1]:.4f}")
         if self.diverged:
             parts.append("diverged")
+        if self.interrupted:
+            parts.append("interrupted")
         return "History(" + ", ".join(parts) + ")"
 
 
@@ -63,16 +82,31 @@ class Trainer:
     x: (N, D) float, y: (N,) int. Each epoch visits every example once, in an order
     shuffled with ``seed`` (each batch is gathered by index; the data is never copied
     whole). The optimizer's ``learning_rate`` and ``momentum`` may change between steps.
+
+    Checks everything up front, once: model, optimizer (not one that already trained
+    another model), loss, the data (shapes, one label per example, no NaN or inf), and
+    the model's parameters (no NaN or inf left from a run that diverged).
     """
 
     def __init__(
         self, model, x, y, optimizer, batch_size: int = 128, *, seed=0, loss=softmax_cross_entropy
     ):
         self.batch_size = check_batch_size(batch_size)
-        self.x = check_features(x, model.in_features, model.layers[0].dtype, "training data x")
-        self.y = check_labels(y, model.out_features, n=len(self.x), where="training labels y")
+        check_model(model)
+        check_optimizer(optimizer)
+        _check_loss(loss)
+        self.x = check_features(x, model.in_features, _dtype(model), "training data x")
         if len(self.x) == 0:
-            raise ValueError("the training data is empty.")
+            raise ValueError(
+                f"the training data is empty (x has shape {self.x.shape}); "
+                "pass at least one example."
+            )
+        self.y = check_labels(y, model.out_features, n=len(self.x), where="training labels y")
+        check_finite(self.x, "training data x")
+        _check_parameters_finite(model)
+        params = model.parameters()
+        if hasattr(optimizer, "check_parameters"):
+            optimizer.check_parameters(params)  # refuses an optimizer of another model
         self.model = model
         self.optimizer = optimizer
         self.loss_fn = loss
@@ -151,10 +185,66 @@ class Trainer:
         return losses
 
 
+def _dtype(model):
+    """The dtype the model computes in (its first layer's), float32 if it does not say."""
+    layers = getattr(model, "layers", None)
+    return getattr(layers[0], "dtype", np.float32) if layers else np.float32
+
+
+def _check_loss(loss) -> None:
+    if not callable(loss):
+        raise TypeError(
+            "loss must be a function (logits, labels) -> (loss, dlogits) such as "
+            f"softmax_cross_entropy, got {describe(loss)}."
+        )
+
+
+def _check_parameters_finite(model) -> None:
+    """Refuse a model whose parameters hold NaN or inf: it diverged in an earlier run."""
+    named = getattr(model, "named_parameters", None)
+    pairs = named() if callable(named) else enumerate(model.parameters())
+    with np.errstate(over="ignore", invalid="ignore"):
+        for name, p in pairs:
+            if p.dtype.kind == "f" and not math.isfinite(float(np.add.reduce(p, axis=None))):
+                bad = int(np.count_nonzero(~np.isfinite(p)))
+                if bad == 0:
+                    continue  # only the sum overflowed
+                raise ValueError(
+                    f"the model's parameter {name} holds {bad:,} NaN or infinite "
+                    f"value{'s' if bad > 1 else ''} of {p.size:,}: it diverged in an earlier "
+                    "run, and no training can bring it back. Build a new model (run the cell "
+                    "that makes it again, e.g. model = mlp([784, 512, 10], seed=0)) and a new "
+                    "optimizer, then train with a smaller learning rate."
+                )
+
+
+def _check_data(model, x, y, x_name: str, y_name: str, what: str):
+    """x, y as the model needs them (shapes, one label each, finite, not empty)."""
+    x = check_features(x, model.in_features, _dtype(model), x_name)
+    if len(x) == 0:
+        raise ValueError(
+            f"{what} got 0 examples ({x_name} has shape {x.shape}): a mean over no examples "
+            "is undefined; pass at least one example, e.g. (x_test, y_test)."
+        )
+    y = check_labels(y, model.out_features, n=len(x), where=y_name)
+    check_finite(x, x_name)
+    return x, y
+
+
 def evaluate(model, x, y, batch_size: int = 2048, loss=softmax_cross_entropy):
-    """Mean loss and accuracy of ``model`` on (x, y), batch by batch → (loss, accuracy)."""
-    x = check_features(x, model.in_features, model.layers[0].dtype, "x")
-    y = check_labels(y, model.out_features, n=len(x), where="y")
+    """Mean loss and accuracy of ``model`` on (x, y), batch by batch → (loss, accuracy).
+
+    x: (N, D) float, y: (N,) int, N >= 1 (zero examples have no mean: a ValueError).
+    """
+    check_model(model)
+    batch_size = check_batch_size(batch_size)
+    _check_loss(loss)
+    x, y = _check_data(model, x, y, "x", "y", "evaluate")
+    return _evaluate(model, x, y, batch_size, loss)
+
+
+def _evaluate(model, x, y, batch_size, loss):
+    """``evaluate`` without the checks, for data checked already (fit's validation data)."""
     total, correct = 0.0, 0
     for start in range(0, len(x), batch_size):
         logits = model.forward(x[start : start + batch_size])
@@ -182,38 +272,178 @@ def fit(
 
     x: (N, D) float32, y: (N,) int labels; validation_data: (x_val, y_val) or None.
     callback(trainer) runs after every step; returning False stops training.
-    A loss that becomes inf or nan, or grows over BLOW_UP (100) times its first value,
-    stops training and says why in ``History.message``.
+
+    Before the first step everything is checked once: model, optimizer, training and
+    validation data (shapes, lengths, NaN or inf). Then:
+    - a loss that becomes inf or nan, or grows over BLOW_UP (100) times its first value,
+      stops training and says why in ``History.message``;
+    - a loss that ends higher than it started (the mean of the last steps against the
+      mean of the first) is reported in ``History.message``: the steps are too large;
+    - an interrupt (Ctrl-C, or the notebook's Stop button) ends the run cleanly after the
+      current step: the progress bar closes, one line says how far it got, and fit
+      *returns* the History so far (``History.interrupted`` is True) instead of raising.
+      The model keeps what it learned; calling fit again goes on from there. (A second
+      interrupt, or one raised by a callback, stops at once, maybe within a step.)
+    Messages are printed when ``progress`` is True; an interrupt's line always is.
     """
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
         raise ValueError(f"epochs must be a whole number >= 1, got {epochs!r}.")
+    if callback is not None and not callable(callback):
+        raise TypeError(
+            "callback must be a function of the trainer, e.g. def callback(trainer): ..., "
+            f"got {describe(callback)}."
+        )
     trainer = Trainer(model, x, y, optimizer, batch_size, seed=seed, loss=loss)
+    if validation_data is not None:
+        validation_data = _check_validation_data(model, validation_data)
     history = trainer.history
+    steps_per_epoch = trainer.steps_per_epoch
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=epochs * trainer.steps_per_epoch, unit="step", leave=True)
-    stopped = False
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for epoch in range(epochs):
-            start = time.perf_counter()
-            for _ in range(trainer.steps_per_epoch):
-                step_loss = trainer.step()
-                if bar is not None:
-                    bar.update(1)
-                    if bar.n % 50 == 0:
-                        bar.set_postfix(epoch=epoch + 1, loss=f"{step_loss:.4f}", refresh=False)
-                if history.diverged or (callback is not None and callback(trainer) is False):
-                    stopped = True
+        bar = tqdm(total=epochs * steps_per_epoch, unit="step", leave=True)
+    stopped = in_step = False
+    epoch = i = start = 0
+    try:
+        with _StopRequest() as stop, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for epoch in range(epochs):
+                start = time.perf_counter()
+                for i in range(steps_per_epoch):  # noqa: B007 (the interrupt message reads i)
+                    in_step = True
+                    step_loss = trainer.step()
+                    in_step = False
+                    if bar is not None:
+                        bar.update(1)
+                        if bar.n % 50 == 0:
+                            bar.set_postfix(epoch=epoch + 1, loss=f"{step_loss:.4f}", refresh=False)
+                    if (
+                        history.diverged
+                        or stop.requested
+                        or (callback is not None and callback(trainer) is False)
+                    ):
+                        stopped = True
+                        break
+                history.seconds.append(time.perf_counter() - start)
+                start = 0
+                if stopped:
                     break
+                if validation_data is not None:
+                    history.val_accuracy.append(_evaluate(model, *validation_data, 2048, loss)[1])
+                if stop.requested:
+                    break
+            if stop.requested:
+                raise KeyboardInterrupt
+    except KeyboardInterrupt:
+        if start:
             history.seconds.append(time.perf_counter() - start)
-            if stopped:
-                break
-            if validation_data is not None:
-                history.val_accuracy.append(evaluate(model, *validation_data, loss=loss)[1])
-    if bar is not None:
-        bar.close()
-    if history.diverged and progress:
+        history.interrupted = True
+        current = (epoch, i) if in_step else None
+        history.message = _interrupted_message(history, steps_per_epoch, epochs, current)
+    finally:
+        if bar is not None:
+            bar.close()
+    if not history.diverged:
+        rose = _loss_rose_message(history, optimizer)
+        if rose:
+            history.message = "\n".join(filter(None, [history.message, rose]))
+    if history.message and (progress or history.interrupted):
         print(history.message)
     return history
+
+
+def _check_validation_data(model, validation_data):
+    """(x_val, y_val) checked like the training data, before the first step."""
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+        raise TypeError(
+            "validation_data must be a pair (x_val, y_val), e.g. validation_data=(x_test, "
+            f"y_test), got {describe(validation_data)}."
+        )
+    return _check_data(
+        model, *validation_data, "validation data x_val", "validation labels y_val", "fit"
+    )
+
+
+def _interrupted_message(history: History, steps_per_epoch: int, epochs: int, current) -> str:
+    """One line: how far an interrupted fit got. ``current`` is (epoch, step) counted from
+    0 if the interrupt came in the middle of that step, else None."""
+    if current is not None:
+        epoch, step = current
+        done = epoch * steps_per_epoch + step
+        where = f"during step {step + 1} of {steps_per_epoch} in epoch {epoch + 1} of {epochs}"
+        return (
+            f"fit interrupted {where} ({done:,} steps done before it): the History so far is "
+            "returned and the model keeps what it learned; call fit again to go on."
+        )
+    done = history.steps
+    epoch, step = divmod(done, steps_per_epoch)
+    if step == 0 and done:
+        where = f"at the end of epoch {epoch} of {epochs}"
+    else:
+        where = f"after step {step} of {steps_per_epoch} in epoch {epoch + 1} of {epochs}"
+    return (
+        f"fit interrupted {where} ({done:,} steps in all): the History so far is returned "
+        "and the model keeps what it learned; call fit again to go on."
+    )
+
+
+def _loss_rose_message(history: History, optimizer) -> str:
+    """A warning if the loss ended higher than it started ("" if not, or if too short).
+
+    Compares the mean of the first k and of the last k losses, k = steps / 10 (5 … 50),
+    so one noisy batch does not decide it. A run where it happens undid what it learned:
+    its steps are too large (learning rate, or momentum, too high).
+    """
+    n = history.steps
+    k = max(5, min(50, n // 10))
+    if n < 4 * k:
+        return ""
+    first = math.fsum(history.loss[:k]) / k
+    last = math.fsum(history.loss[-k:]) / k
+    if not last > first:  # also False when last is nan
+        return ""
+    lr = getattr(optimizer, "learning_rate", None)
+    momentum = getattr(optimizer, "momentum", 0.0) or 0.0
+    settings = f"learning_rate={lr:g}" if lr is not None else "these settings"
+    advice = f"a learning rate ten times smaller ({lr / 10:g})" if lr else "a smaller learning rate"
+    if momentum:
+        settings += f", momentum={momentum:g}"
+        if momentum > 0.9:
+            advice += " or less momentum (e.g. 0.9)"
+    return (
+        f"the loss ended higher than it started (mean of the first {k} steps {first:.4g}, "
+        f"of the last {k} {last:.4g}) with {settings}: the steps are too large, so training "
+        f"undoes what it learns. Try {advice}."
+    )
+
+
+class _StopRequest:
+    """Turns the first Ctrl-C (the notebook's Stop button) into a request that fit honours
+    after the current step; a second one raises KeyboardInterrupt at once.
+
+    Only in the main thread, and only if SIGINT has Python's default handler (as in a
+    terminal, and in Jupyter while a cell runs); otherwise interrupts are left alone.
+    """
+
+    def __init__(self):
+        self.requested = False
+        self._previous = None
+
+    def _handle(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __enter__(self):
+        if (
+            threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        ):
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+        return False

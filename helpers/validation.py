@@ -1,8 +1,9 @@
 """Checks on what users pass in, each failing with one clear message.
 
 Every public function of the package that takes a learning rate, a momentum, a batch size,
-input features or labels calls one of these, so the same mistake always gets the same words:
-what was wrong, and how to fix it.
+input features or labels, a model, a layer or an optimizer calls one of these, so the same
+mistake always gets the same words: what was wrong, and how to fix it. Data is checked for
+NaN and inf once, before training starts (``check_finite``), never inside a training step.
 """
 
 from __future__ import annotations
@@ -15,11 +16,26 @@ import numpy as np
 __all__ = [
     "check_batch_size",
     "check_features",
+    "check_finite",
     "check_labels",
+    "check_layer",
     "check_learning_rate",
+    "check_model",
     "check_momentum",
+    "check_optimizer",
     "check_probability",
+    "describe",
 ]
+
+# An example of each optimizer the package has, for messages ("did you mean Adam(...)?").
+_OPTIMIZER_EXAMPLES = {
+    "sgd": "SGD(learning_rate=0.1)",
+    "momentum": "SGD(learning_rate=0.1, momentum=0.9)",
+    "rmsprop": "RMSprop(learning_rate=0.001)",
+    "adagrad": "Adagrad(learning_rate=0.01)",
+    "adam": "Adam(learning_rate=0.001)",
+    "adamw": "AdamW(learning_rate=0.001)",
+}
 
 
 def _is_real_number(value) -> bool:
@@ -144,3 +160,114 @@ def check_labels(labels, num_classes: int, n: int | None = None, where: str = "l
                 f"{where} must be in 0 … {num_classes - 1} for {num_classes} classes, found {bad}."
             )
     return labels
+
+
+def describe(value) -> str:
+    """A short description of what was passed, for messages: ``'sgd' (a str)``."""
+    if isinstance(value, type):
+        return f"the class {value.__name__} itself"
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    name = type(value).__name__
+    return f"{text} ({'an' if name[0] in 'aeiou' else 'a'} {name})"
+
+
+def check_finite(x: np.ndarray, where: str) -> None:
+    """Raise ValueError if the float array ``x`` holds NaN or ±inf.
+
+    x: (N, ...) float. The message names the array (``where``), says how many values and
+    examples are bad and how to fix the data. Costs one sum over ``x`` (NaN and inf make
+    the sum non-finite); the exact count is taken only when something is wrong.
+    """
+    if x.dtype.kind != "f" or x.size == 0:
+        return
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = float(np.add.reduce(x, axis=None))
+    if math.isfinite(total):
+        return
+    nan = int(np.count_nonzero(np.isnan(x)))
+    inf = int(np.count_nonzero(np.isinf(x)))
+    if nan == inf == 0:
+        return  # only the sum overflowed; every value is finite
+    counts = " and ".join(
+        f"{count:,} {name}" for count, name in ((nan, "NaN"), (inf, "infinite")) if count
+    )
+    bad_rows = np.flatnonzero(~np.isfinite(x.reshape(len(x), -1)).all(axis=1))  # (K,)
+    keep = {1: "np.isfinite(y)", 2: "np.isfinite(x).all(axis=1)"}.get(
+        x.ndim, "np.isfinite(x).reshape(len(x), -1).all(axis=1)"
+    )
+    raise ValueError(
+        f"{where} contains {counts} value{'s' if nan + inf > 1 else ''} in {len(bad_rows):,} "
+        f"of its {len(x):,} examples (the first is example {bad_rows[0]}). This is a problem "
+        "with the data, not with the learning rate: a network cannot learn from NaN or inf. "
+        "Find where they come from (a division by zero when scaling? a missing value?), or "
+        f"leave those examples out, e.g. keep = {keep}; x, y = x[keep], y[keep]."
+    )
+
+
+_LAYER_NEEDS = ("forward", "backward", "params", "grads", "in_features", "out_features")
+_MODEL_NEEDS = ("forward", "backward", "parameters", "gradients", "in_features", "out_features")
+
+
+def check_layer(layer, position: int):
+    """Return ``layer`` if it looks like a layer (``Dense``'s interface); else a TypeError.
+
+    ``position`` counts from 0, as ``model.layers[position]``.
+    """
+    looks_right = all(hasattr(layer, name) for name in _LAYER_NEEDS)
+    if looks_right and not isinstance(layer, type) and callable(layer.forward):
+        return layer
+    hint = ""
+    if isinstance(layer, str) and layer.lower() in ("relu", "softmax"):
+        hint = (
+            "; an activation belongs to a Dense layer, e.g. Dense(784, 128, activation='relu')"
+            if layer.lower() == "relu"
+            else "; softmax is part of the loss (softmax_cross_entropy), not a layer"
+        )
+    elif isinstance(layer, type):
+        hint = f"; create one, e.g. {layer.__name__}(784, 128, 'relu')"
+    elif all(hasattr(layer, name) for name in _MODEL_NEEDS):
+        hint = "; to join two models, list their layers: Sequential(*first.layers, *second.layers)"
+    raise TypeError(
+        f"Sequential expects layers such as Dense(784, 128, 'relu'), but layer {position} is "
+        f"{describe(layer)}{hint}."
+    )
+
+
+def check_model(model):
+    """Return ``model`` if it looks like a model (``Sequential``'s interface); else a TypeError."""
+    looks_right = all(hasattr(model, name) for name in _MODEL_NEEDS)
+    if looks_right and not isinstance(model, type) and callable(model.forward):
+        return model
+    if isinstance(model, (list, tuple)):
+        hint = "; put the layers in a model first: Sequential(*layers)"
+    elif isinstance(model, type):
+        hint = "; create one, e.g. mlp([784, 128, 10], seed=0)"
+    elif all(hasattr(model, name) for name in _LAYER_NEEDS):
+        hint = "; that is a single layer: wrap it in a model, Sequential(layer)"
+    else:
+        hint = ""
+    raise TypeError(
+        "model must be a network such as mlp([784, 128, 10], seed=0) or "
+        f"Sequential(Dense(784, 10)), got {describe(model)}{hint}."
+    )
+
+
+def check_optimizer(optimizer):
+    """Return ``optimizer`` if it has a ``step(params, grads)`` method; else a TypeError."""
+    if callable(getattr(optimizer, "step", None)) and not isinstance(optimizer, type):
+        return optimizer
+    hint = "; create one, e.g. SGD(learning_rate=0.1) from helpers.optim"
+    if isinstance(optimizer, type):
+        example = _OPTIMIZER_EXAMPLES.get(optimizer.__name__.lower(), "SGD(learning_rate=0.1)")
+        hint = f"; create one from it: {example}"
+    elif isinstance(optimizer, str) and optimizer.lower() in _OPTIMIZER_EXAMPLES:
+        hint = f"; did you mean {_OPTIMIZER_EXAMPLES[optimizer.lower()]}, from helpers.optim?"
+    elif _is_real_number(optimizer):
+        hint = f"; that looks like a learning rate: pass SGD(learning_rate={optimizer!r})"
+    end = "" if hint.endswith("?") else "."
+    raise TypeError(
+        f"optimizer must be an optimizer such as SGD(learning_rate=0.1), got "
+        f"{describe(optimizer)}{hint}{end}"
+    )

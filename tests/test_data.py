@@ -534,6 +534,24 @@ def test_batches_refuse_x_and_y_of_different_lengths():
     assert_says(str(err.value), "1000", "999", "x_train with y_train")
 
 
+@pytest.mark.parametrize(
+    "which, keep", [("x", "np.isfinite(x).all(axis=1)"), ("y", "np.isfinite(y)")]
+)
+def test_batches_refuse_nan_at_the_call(which, keep):
+    x, y = _data()
+    data = {"x": x.astype(np.float64), "y": y.astype(np.float64)}
+    data[which][7] = np.nan
+    with pytest.raises(ValueError) as err:
+        batches(data["x"], data["y"])
+    assert_says(
+        str(err.value),
+        f"batches: {which} contains",
+        "(the first is example 7)",
+        "not with the learning rate",
+        f"keep = {keep}",
+    )
+
+
 # ------------------------------------------------------------- data/make_mnist.py ----
 
 

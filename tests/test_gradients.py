@@ -83,3 +83,64 @@ def test_check_gradients_finds_a_wrong_backward():
 def test_check_gradients_needs_float64():
     with pytest.raises(TypeError, match="float64 model"):
         check_gradients(mlp([3, 2], seed=0), np.zeros((1, 3)), np.array([0]))
+
+
+# --- w is nudged in place, so it must be a writable float array ------------------------------
+
+
+@pytest.mark.parametrize("function", [numerical_partial, numerical_gradient])
+def test_an_integer_point_is_refused_not_silently_wrong(function):
+    w = np.array([1])  # in int64, w + ε rounds back: the slope of w² would come out 50,000
+    args = (0,) if function is numerical_partial else ()
+    with pytest.raises(TypeError) as err:
+        function(lambda v: float(v[0] ** 2), w, *args)
+    message = str(err.value)
+    assert f"{function.__name__} got w of dtype int64" in message
+    assert "50,000 instead of 2" in message
+    assert "np.asarray(w, dtype=float)" in message
+    w = np.asarray(w, dtype=float)  # what the message says to do
+    assert function(lambda v: float(v[0] ** 2), w, *args) == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize(
+    "w, error, match",
+    [
+        (
+            10.0,
+            TypeError,
+            r"numerical_partial nudges w in place, so w must be a numpy array of floats, "
+            r"got 10\.0 \(a float\)",
+        ),
+        ([10.0], TypeError, r"got \[10\.0\] \(a list\); e\.g\. w = np\.array\(\[10\.0\]\)"),
+    ],
+)
+def test_w_must_be_an_array(w, error, match):
+    with pytest.raises(error, match=match):
+        numerical_partial(lambda v: 0.0, w, 0)
+
+
+def test_a_read_only_w_says_to_copy_it():
+    w = np.zeros(2)
+    w.flags.writeable = False
+    with pytest.raises(
+        ValueError, match=r"w is read-only; pass a writable copy, e\.g\. w = w\.copy\(\)"
+    ):
+        numerical_gradient(lambda v: 0.0, w)
+
+
+def test_a_loss_returning_loss_and_gradient_says_to_return_the_loss_only():
+    from helpers.losses import mean_squared_error
+
+    w = np.zeros(2)
+    with pytest.raises(
+        TypeError,
+        match=r"f must return the loss as one number, got a tuple of 2 \(\(loss, gradient\)\?\); "
+        r"return only the loss",
+    ):
+        numerical_gradient(lambda v: mean_squared_error(v, np.ones(2)), w)
+    assert np.array_equal(w, np.zeros(2))  # restored
+
+
+def test_check_gradients_needs_a_model():
+    with pytest.raises(TypeError, match="model must be a network"):
+        check_gradients("model", np.zeros((1, 2)), np.zeros(1, int))

@@ -216,3 +216,120 @@ def test_bad_layer_settings(kwargs, match):
 def test_backward_before_forward():
     with pytest.raises(RuntimeError, match=r"call forward\(x\) before backward"):
         Dense(3, 2).backward(np.zeros((1, 2), np.float32))
+
+
+# --- memory: parameters in their final dtype, and no gigantic layers unasked -------------------
+
+
+@pytest.mark.parametrize("init", ["random", "glorot", "he"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_initialize_draws_the_same_numbers_a_slice_at_a_time(init, dtype, monkeypatch):
+    import helpers.layers as layers
+
+    monkeypatch.setattr(layers, "_CHUNK", 7)  # many slices, one of them partial
+    shape = (13, 5)
+    expected_rng = np.random.default_rng(3)
+    if init == "he":
+        expected = expected_rng.normal(0.0, np.sqrt(2.0 / 13), size=shape)
+    else:
+        limit = 0.05 if init == "random" else np.sqrt(6.0 / 18)
+        expected = expected_rng.uniform(-limit, limit, size=shape)
+    rng = np.random.default_rng(3)
+    kernel = initialize(init, shape, rng, dtype)
+    assert kernel.dtype == dtype and kernel.shape == shape
+    assert np.array_equal(kernel, expected.astype(dtype))
+    assert rng.random() == expected_rng.random()  # the generator moved on by as much
+
+
+def test_a_float32_kernel_is_never_held_in_float64_whole():
+    import tracemalloc
+
+    shape = (1000, 2000)  # 8 MB in float32, 16 MB in float64
+    tracemalloc.start()
+    kernel = initialize("glorot", shape, np.random.default_rng(0), np.float32)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert kernel.dtype == np.float32
+    assert peak < kernel.nbytes * 1.5, (
+        f"peak {peak / 2**20:.1f} MiB for a {kernel.nbytes / 2**20:.1f} MiB kernel"
+    )
+
+
+def test_a_gigantic_layer_is_refused_before_allocating():
+    with pytest.raises(ValueError) as err:
+        Dense(784, 500_000)
+    message = str(err.value)
+    assert message.startswith(
+        "Dense(784 → 500000) would have 392,500,000 parameters: 1.5 GiB of float32"
+    )
+    assert "Use fewer units: a few hundred are plenty for MNIST, e.g. Dense(784, 512)" in message
+    assert "MAX_PARAMETERS" in message
+
+
+def test_max_parameters_can_be_raised(monkeypatch):
+    import helpers.layers as layers
+
+    monkeypatch.setattr(layers, "MAX_PARAMETERS", 10)
+    with pytest.raises(ValueError, match="would have 12 parameters"):
+        Dense(3, 3)
+    monkeypatch.setattr(layers, "MAX_PARAMETERS", 12)
+    assert Dense(3, 3).kernel.shape == (3, 3)
+
+
+# --- something else where a layer is expected ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "layers, match",
+    [
+        (
+            (Dense(4, 3), "relu"),
+            r"layer 1 is 'relu' \(a str\); an activation belongs to a Dense layer",
+        ),
+        (("softmax",), "softmax is part of the loss"),
+        (
+            (Dense,),
+            r"layer 0 is the class Dense itself; create one, e.g. Dense\(784, 128, 'relu'\)",
+        ),
+        ((mlp([4, 3]),), r"to join two models, list their layers: Sequential\(\*first\.layers"),
+        (
+            (3,),
+            r"Sequential expects layers such as Dense\(784, 128, 'relu'\), "
+            r"but layer 0 is 3 \(an int\)",
+        ),
+    ],
+)
+def test_sequential_says_what_a_layer_is(layers, match):
+    with pytest.raises(TypeError, match=match):
+        Sequential(*layers)
+
+
+@pytest.mark.parametrize(
+    "sizes, error, match",
+    [
+        (
+            "784-128-10",
+            TypeError,
+            r"mlp takes the layer sizes as a list of whole numbers, "
+            r"e.g. mlp\(\[784, 128, 10\]\), got '784-128-10'",
+        ),
+        (784, TypeError, r"got 784 \(an int\)"),
+        (
+            [784, "128", 10],
+            ValueError,
+            r"every layer size must be a whole number >= 1, got '128' in \[784, '128', 10\]",
+        ),
+        ([784, 0, 10], ValueError, "got 0 in"),
+    ],
+)
+def test_mlp_says_what_sizes_are(sizes, error, match):
+    with pytest.raises(error, match=match):
+        mlp(sizes)
+
+
+def test_accuracy_on_zero_examples():
+    model = mlp([4, 3], seed=0)
+    with pytest.raises(
+        ValueError, match=r"accuracy needs at least one example, got 0 \(x has shape \(0, 4\)\)"
+    ):
+        model.accuracy(np.zeros((0, 4), np.float32), np.zeros(0, int))

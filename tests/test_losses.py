@@ -65,9 +65,17 @@ def test_memory_layout_and_inputs_are_left_alone():
     np.testing.assert_allclose(d_c, (p - np.eye(10)[labels]) / 6, atol=1e-7)
 
 
-def test_empty_batch_gets_a_clear_message():
-    with pytest.raises(ValueError, match="the batch is empty"):
-        softmax_cross_entropy(np.zeros((0, 10)), np.zeros(0, dtype=int))
+@pytest.mark.parametrize(
+    "loss, args",
+    [
+        (softmax_cross_entropy, (np.zeros((0, 3)), np.zeros(0, int))),
+        (cross_entropy, (np.zeros((0, 3)), np.zeros(0, int))),
+        (mean_squared_error, (np.zeros((0, 3)), np.zeros((0, 3)))),
+    ],
+)
+def test_empty_batch_gets_a_clear_message(loss, args):
+    with pytest.raises(ValueError, match=f"{loss.__name__}: the batch is empty"):
+        loss(*args)
 
 
 def test_cross_entropy_of_confident_answers():

@@ -1,12 +1,17 @@
-"""The training loop: fit on the bundled MNIST, Trainer's batches, divergence, validation."""
+"""The training loop: fit on the bundled MNIST, Trainer's batches, divergence, validation,
+interrupts, and a clear word for every bad input before the first step."""
 
+import os
+import queue
+import signal
+import time
 import warnings
 
 import numpy as np
 import pytest
 
 from helpers.data import load_mnist, prepare
-from helpers.layers import mlp
+from helpers.layers import Dense, Sequential, mlp
 from helpers.optim import SGD
 from helpers.train import History, Trainer, evaluate, fit
 
@@ -171,3 +176,344 @@ def test_progress_bar_runs(capsys):
     history = fit(mlp([8, 3], seed=0), x, y, SGD(0.1), progress=True)
     assert history.steps == 3
     assert "3/3" in capsys.readouterr().err
+
+
+# --- interrupts: fit returns the History so far ----------------------------------------------
+
+
+class InterruptingLoss:
+    """softmax_cross_entropy that raises KeyboardInterrupt (or sends SIGINT, as the
+    notebook's Stop button does) inside step ``at``."""
+
+    def __init__(self, at, how):
+        self.at, self.how, self.calls = at, how, 0
+
+    def __call__(self, logits, labels):
+        from helpers.losses import softmax_cross_entropy
+
+        self.calls += 1
+        if self.calls == self.at:
+            if self.how == "raise":
+                raise KeyboardInterrupt
+            os.kill(os.getpid(), signal.SIGINT)
+        return softmax_cross_entropy(logits, labels)
+
+
+def stop_at(steps):
+    def callback(trainer):
+        if trainer.history.steps == steps:
+            raise KeyboardInterrupt
+
+    return callback
+
+
+@pytest.mark.parametrize("progress", [True, False])
+def test_an_interrupt_from_a_callback_returns_the_history_so_far(progress, capsys):
+    x, y = small_data()  # 3 steps per epoch of 128
+    model = mlp([8, 3], seed=0)
+    history = fit(model, x, y, SGD(0.1), epochs=5, callback=stop_at(7), progress=progress)
+    assert history.interrupted and not history.diverged
+    assert history.steps == 7 and len(history.accuracy) == 2 and len(history.seconds) == 3
+    line = "fit interrupted after step 1 of 3 in epoch 3 of 5 (7 steps in all)"
+    assert history.message.startswith(line)
+    assert "the History so far is returned" in history.message
+    assert "History(steps=7, epochs=2" in repr(history) and "interrupted" in repr(history)
+    out, err = capsys.readouterr()
+    assert out.count("fit interrupted") == 1  # one line, printed even without a bar
+    if progress:
+        assert "7/15" in err  # the bar was closed where it stopped
+    trained = model.layers[0].kernel.copy()  # the model keeps what it learned …
+    again = fit(model, x, y, SGD(0.1), epochs=1, progress=False)  # … and goes on
+    assert not again.interrupted and again.steps == 3
+    assert not np.array_equal(trained, model.layers[0].kernel)
+
+
+def test_an_interrupt_at_the_end_of_an_epoch_says_so():
+    x, y = small_data()
+    history = fit(
+        mlp([8, 3], seed=0), x, y, SGD(0.1), epochs=5, callback=stop_at(6), progress=False
+    )
+    assert history.message.startswith("fit interrupted at the end of epoch 2 of 5 (6 steps")
+
+
+def test_an_interrupt_inside_a_step_says_during_which():
+    x, y = small_data()
+    loss = InterruptingLoss(at=5, how="raise")
+    history = fit(mlp([8, 3], seed=0), x, y, SGD(0.1), epochs=5, progress=False, loss=loss)
+    assert history.interrupted and history.steps == 4
+    assert history.message.startswith(
+        "fit interrupted during step 2 of 3 in epoch 2 of 5 (4 steps done before it)"
+    )
+
+
+def test_the_stop_button_finishes_the_current_step_then_stops(capsys):
+    x, y = small_data()
+    model, opt = mlp([8, 3], seed=0), SGD(0.1, momentum=0.9)
+    loss = InterruptingLoss(at=5, how="signal")  # SIGINT in the middle of step 5
+    history = fit(model, x, y, opt, epochs=5, loss=loss, progress=True)
+    assert history.interrupted and history.steps == 5 and opt.iterations == 5
+    assert history.message.startswith("fit interrupted after step 2 of 3 in epoch 2 of 5")
+    # exactly the model of five whole steps
+    same = mlp([8, 3], seed=0)
+    fit(
+        same,
+        x,
+        y,
+        SGD(0.1, momentum=0.9),
+        epochs=5,
+        progress=False,
+        callback=lambda t: t.history.steps < 5,
+    )
+    assert np.array_equal(model.layers[0].kernel, same.layers[0].kernel)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+    assert "5/15" in capsys.readouterr().err
+
+
+# --- bad input, up front and in words --------------------------------------------------------
+
+
+class CountingSGD(SGD):
+    def step(self, params, grads):
+        raise AssertionError("no step may run when the input is bad")
+
+
+@pytest.mark.parametrize("value, what", [(np.nan, "1 NaN value"), (np.inf, "1 infinite value")])
+def test_nan_or_inf_in_the_training_data_is_a_data_problem(value, what):
+    x, y = small_data()
+    x[17, 3] = value
+    with pytest.raises(ValueError) as err:
+        fit(mlp([8, 3], seed=0), x, y, CountingSGD(1e-6), progress=False)
+    message = str(err.value)
+    assert message.startswith(f"training data x contains {what} in 1 of its 300 examples")
+    assert "(the first is example 17)" in message
+    assert "a problem with the data, not with the learning rate" in message
+    assert "np.isfinite(x).all(axis=1)" in message
+
+
+def test_nan_in_the_validation_data_is_found_before_the_first_step():
+    x, y = small_data()
+    x_val = x.copy()
+    x_val[[2, 5, 9]] = np.nan
+    with pytest.raises(ValueError, match="validation data x_val contains 24 NaN values in 3 of"):
+        fit(mlp([8, 3], seed=0), x, y, CountingSGD(0.1), validation_data=(x_val, y), progress=False)
+
+
+@pytest.mark.parametrize(
+    "validation_data, error, match",
+    [
+        (
+            lambda x, y: (x[:, :5], y),
+            ValueError,
+            r"validation data x_val got input of shape \(300, 5\)",
+        ),
+        (
+            lambda x, y: (x, y[:10]),
+            ValueError,
+            "validation labels y_val has 10 entries but there are 300",
+        ),
+        (
+            lambda x, y: (x[:0], y[:0]),
+            ValueError,
+            r"fit got 0 examples \(validation data x_val has shape \(0, 8\)\)",
+        ),
+        (lambda x, y: x, TypeError, r"validation_data must be a pair \(x_val, y_val\)"),
+        (lambda x, y: (x, y + 3), ValueError, "validation labels y_val must be in 0 … 2"),
+    ],
+)
+def test_validation_data_is_checked_before_the_first_step(validation_data, error, match):
+    x, y = small_data()
+    with pytest.raises(error, match=match):
+        fit(
+            mlp([8, 3], seed=0),
+            x,
+            y,
+            CountingSGD(0.1),
+            validation_data=validation_data(x, y),
+            progress=False,
+        )
+
+
+def test_a_model_left_broken_by_a_diverged_run_is_refused():
+    x, y = small_data()
+    model = mlp([8, 3], seed=0)
+    model.layers[0].kernel[0, 0] = np.nan
+    with pytest.raises(
+        ValueError, match=r"parameter 0\.kernel holds 1 NaN or infinite value of 24"
+    ) as err:
+        fit(model, x, y, CountingSGD(1e-6), progress=False)
+    assert "Build a new model" in str(err.value)
+
+
+def test_evaluating_on_zero_examples_is_a_clear_error():
+    x, y = small_data()
+    with pytest.raises(
+        ValueError, match=r"evaluate got 0 examples \(x has shape \(0, 8\)\): a mean over no"
+    ):
+        evaluate(mlp([8, 3], seed=0), x[:0], y[:0])
+
+
+def test_evaluate_checks_its_data_for_nan():
+    x, y = small_data()
+    x[0, 0] = np.inf
+    with pytest.raises(ValueError, match="x contains 1 infinite value in 1 of its 300 examples"):
+        evaluate(mlp([8, 3], seed=0), x, y)
+
+
+def test_empty_training_data():
+    with pytest.raises(ValueError, match=r"the training data is empty \(x has shape \(0, 8\)\)"):
+        fit(mlp([8, 3], seed=0), np.zeros((0, 8), np.float32), np.zeros(0, int), SGD(0.1))
+
+
+@pytest.mark.parametrize(
+    "model, match",
+    [
+        (
+            "mlp",
+            r"model must be a network such as mlp\(\[784, 128, 10\], seed=0\).*got 'mlp' \(a str\)",
+        ),
+        (lambda: Dense(8, 3), r"got Dense\(8 → 3\) \(a Dense\); that is a single layer: wrap it"),
+        (lambda: [Dense(8, 3)], r"put the layers in a model first: Sequential\(\*layers\)"),
+        (lambda: Sequential, "got the class Sequential itself; create one"),
+    ],
+)
+def test_something_else_where_a_model_is_expected(model, match):
+    x, y = small_data()
+    model = model() if callable(model) else model
+    for call in (
+        lambda: fit(model, x, y, SGD(0.1), progress=False),
+        lambda: Trainer(model, x, y, SGD(0.1)),
+        lambda: evaluate(model, x, y),
+    ):
+        with pytest.raises(TypeError, match=match):
+            call()
+
+
+@pytest.mark.parametrize(
+    "optimizer, match",
+    [
+        ("adam", r"got 'adam' \(a str\); did you mean Adam\(learning_rate=0\.001\)"),
+        ("sgd", r"did you mean SGD\(learning_rate=0\.1\)"),
+        (0.1, r"that looks like a learning rate: pass SGD\(learning_rate=0\.1\)"),
+        (SGD, r"got the class SGD itself; create one from it: SGD\(learning_rate=0\.1\)"),
+        (None, r"optimizer must be an optimizer such as SGD\(learning_rate=0\.1\), got None"),
+    ],
+)
+def test_something_else_where_an_optimizer_is_expected(optimizer, match):
+    x, y = small_data()
+    with pytest.raises(TypeError, match=match):
+        fit(mlp([8, 3], seed=0), x, y, optimizer, progress=False)
+
+
+def test_loss_and_callback_must_be_functions():
+    x, y = small_data()
+    with pytest.raises(TypeError, match=r"loss must be a function \(logits, labels\)"):
+        fit(mlp([8, 3], seed=0), x, y, SGD(0.1), progress=False, loss="cross_entropy")
+    with pytest.raises(TypeError, match="callback must be a function of the trainer"):
+        fit(mlp([8, 3], seed=0), x, y, SGD(0.1), progress=False, callback=5)
+
+
+def test_an_optimizer_of_another_model_is_refused_before_the_first_step():
+    x, y = small_data()
+    opt = SGD(0.1, momentum=0.9)
+    fit(mlp([8, 3], seed=0), x, y, opt, progress=False)
+    second = mlp([8, 3], seed=1)
+    kernel = second.layers[0].kernel.copy()
+    with pytest.raises(
+        ValueError, match=r"SGD\(learning_rate=0\.1, momentum=0\.9\) already took 3"
+    ):
+        fit(second, x, y, opt, progress=False)
+    assert np.array_equal(kernel, second.layers[0].kernel)
+    history = fit(second, x, y, SGD(0.1, momentum=0.9), progress=False)  # a fresh one works
+    assert history.steps == 3 and not history.message
+
+
+# --- a loss that ends higher than it started -------------------------------------------------
+
+
+def test_too_much_momentum_says_so_when_the_loss_ends_higher(capsys):
+    x, y = small_data()
+    history = fit(mlp([8, 16, 3], seed=0), x, y, SGD(1.0, momentum=0.99), epochs=20)
+    assert not history.diverged  # no blow-up: the loss just ends above where it began
+    assert history.loss[-1] > history.loss[0]
+    assert history.message.startswith(
+        "the loss ended higher than it started (mean of the first 6 steps"
+    )
+    assert "with learning_rate=1, momentum=0.99: the steps are too large" in history.message
+    assert (
+        "Try a learning rate ten times smaller (0.1) or less momentum (e.g. 0.9)."
+        in history.message
+    )
+    assert history.message in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("epochs", [1, 20])
+def test_a_healthy_run_has_no_message(epochs):
+    x, y = small_data()
+    history = fit(
+        mlp([8, 16, 3], seed=0), x, y, SGD(0.1, momentum=0.9), epochs=epochs, progress=False
+    )
+    assert history.message == ""
+
+
+def test_checks_run_once_per_fit_not_per_step(monkeypatch):
+    import helpers.train as train
+
+    calls = []
+    monkeypatch.setattr(train, "check_finite", lambda x, where: calls.append(where))
+    x, y = small_data()
+    fit(mlp([8, 3], seed=0), x, y, SGD(0.1), epochs=4, validation_data=(x, y), progress=False)
+    assert calls == ["training data x", "validation data x_val"]
+
+
+def test_the_stop_button_in_a_real_kernel_returns_the_history():
+    """What a student does: run fit in a Jupyter kernel, press Stop (an interrupt request)."""
+    jupyter_client = pytest.importorskip("jupyter_client")
+    code_setup = (
+        "import numpy as np\n"
+        "from helpers.layers import mlp\n"
+        "from helpers.optim import SGD\n"
+        "from helpers.train import fit\n"
+        "rng = np.random.default_rng(0)\n"
+        "x = rng.normal(size=(2000, 64)).astype(np.float32)\n"
+        "y = (x[:, 0] > 0).astype(int)\n"
+        "model = mlp([64, 256, 2], seed=0)\n"
+        "print('ready')\n"
+    )
+    code_fit = "history = fit(model, x, y, SGD(0.01), epochs=100000, batch_size=16)\n"
+    km, kc = jupyter_client.manager.start_new_kernel(kernel_name="python3")
+    try:
+
+        def run(code, interrupt_after=None):
+            msg_id = kc.execute(code)
+            stdout, status, start = [], None, time.monotonic()
+            interrupted = interrupt_after is None
+            while status is None:
+                if not interrupted and time.monotonic() - start > interrupt_after:
+                    km.interrupt_kernel()
+                    interrupted = True
+                try:
+                    msg = kc.get_iopub_msg(timeout=0.2)
+                except queue.Empty:
+                    assert time.monotonic() - start < 60, "the kernel did not answer in 60 s"
+                    continue
+                if msg["parent_header"].get("msg_id") != msg_id:
+                    continue
+                if msg["msg_type"] == "stream" and msg["content"]["name"] == "stdout":
+                    stdout.append(msg["content"]["text"])
+                elif msg["msg_type"] == "error":
+                    status = "error: " + msg["content"]["ename"]
+                elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                    status = "ok"
+            return status, "".join(stdout)
+
+        assert run(code_setup) == ("ok", "ready\n")
+        status, out = run(code_fit, interrupt_after=3.0)
+        assert status == "ok"  # no KeyboardInterrupt traceback: fit returned
+        assert out.startswith("fit interrupted after step ") and out.count("\n") == 1
+        status, out = run(
+            "print(history.interrupted, history.steps > 0, len(history.loss) == history.steps)"
+        )
+        assert (status, out) == ("ok", "True True True\n")
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)

@@ -1,0 +1,75 @@
+"""Checks on what users pass in: each mistake gets one message saying what was wrong and
+what to do."""
+
+import numpy as np
+import pytest
+
+from helpers.validation import check_finite, check_optimizer, describe
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_finite_data_passes(dtype):
+    check_finite(np.random.default_rng(0).normal(size=(50, 4)).astype(dtype), "x")
+
+
+def test_huge_but_finite_values_pass():
+    x = np.full((4, 2), 3e38, np.float32)  # the sum overflows, no value is inf
+    check_finite(x, "x")
+
+
+@pytest.mark.parametrize(
+    "bad, counts",
+    [
+        ({(0, 0): np.nan}, "1 NaN value in 1 of its 5 examples (the first is example 0)"),
+        (
+            {(3, 1): np.inf, (3, 2): -np.inf},
+            "2 infinite values in 1 of its 5 examples (the first is example 3)",
+        ),
+        (
+            {(1, 0): np.nan, (4, 2): np.inf},
+            "1 NaN and 1 infinite values in 2 of its 5 examples (the first is example 1)",
+        ),
+    ],
+)
+def test_nan_and_inf_are_counted_and_located(bad, counts):
+    x = np.zeros((5, 3))
+    for index, value in bad.items():
+        x[index] = value
+    with pytest.raises(ValueError) as err:
+        check_finite(x, "training data x")
+    assert str(err.value).startswith(
+        f"training data x contains {counts}. This is a problem with the data"
+    )
+
+
+def test_images_are_located_by_example():
+    x = np.zeros((6, 2, 2), np.float32)
+    x[4, 1, 1] = np.nan
+    with pytest.raises(ValueError, match=r"in 1 of its 6 examples \(the first is example 4\)"):
+        check_finite(x, "images")
+
+
+def test_integer_and_empty_arrays_have_nothing_to_check():
+    check_finite(np.zeros((3, 2), int), "x")
+    check_finite(np.zeros((0, 2)), "x")
+
+
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        ("sgd", "'sgd' (a str)"),
+        (3, "3 (an int)"),
+        (None, "None (a NoneType)"),
+        (dict, "the class dict itself"),
+        ("x" * 100, "'" + "x" * 56 + "... (a str)"),
+    ],
+)
+def test_describe(value, text):
+    assert describe(value) == text
+
+
+def test_an_optimizer_instance_passes():
+    from helpers.optim import Adam
+
+    opt = Adam()
+    assert check_optimizer(opt) is opt
