@@ -33,6 +33,7 @@ import io
 import os
 import socket
 import time
+import weakref
 import zipfile
 from pathlib import Path
 
@@ -80,8 +81,9 @@ _CACHE: dict[tuple[str, str], tuple[tuple, tuple]] = {}
 
 
 def clear_cache() -> None:
-    """Forget the datasets loaded so far; the next load_mnist reads them again."""
+    """Forget the datasets loaded and prepared so far; the next load_mnist reads them again."""
     _CACHE.clear()
+    _PREPARED.clear()
 
 
 def load_mnist(source: str = "auto", *, path=None, verbose: bool = True):
@@ -291,7 +293,10 @@ def prepare(images) -> np.ndarray:
     """Turn raw images into network inputs: (N, H, W) or (N, D) uint8 → (N, D) float32.
 
     Each image becomes one row of D = 784 numbers, and each pixel p becomes p / 255, so
-    black is 0.0 and white is 1.0. Returns a new array; the input is not changed.
+    black is 0.0 and white is 1.0. The input is not changed. For the read-only arrays that
+    ``load_mnist`` returns (and large slices of them) the result is read-only too and is
+    shared: preparing the same images again, as a re-run cell does, returns the same array
+    instead of a second copy. Writeable input always gets a new, writeable array.
 
     Only raw uint8 pixels are accepted. Float input is refused because it has most
     likely been prepared already, and dividing by 255 a second time would silently make
@@ -317,7 +322,39 @@ def prepare(images) -> np.ndarray:
             f"prepare() expects images of shape (N, 28, 28) or (N, 784), "
             f"got {images.shape}; {hint}."
         )
-    return np.divide(images.reshape(len(images), n_pixels), 255, dtype=np.float32)
+    key = _prepared_key(images)
+    hit = _PREPARED.get(key) if key is not None else None
+    if hit is not None and hit[0]() is _root(images):
+        return hit[1]
+    prepared = np.divide(images.reshape(len(images), n_pixels), 255, dtype=np.float32)
+    if key is not None:
+        # Shared by every later call on the same read-only images, so it must stay as it is.
+        prepared.flags.writeable = False
+        while len(_PREPARED) >= _PREPARED_MAX:
+            _PREPARED.pop(next(iter(_PREPARED)))
+        _PREPARED[key] = (weakref.ref(_root(images)), prepared)
+    return prepared
+
+
+# Prepared copies of read-only images (the arrays load_mnist returns, and slices of them),
+# so that running a notebook's data cell again hands back the same (N, 784) float32 array
+# instead of allocating a second one (188 MiB for the training set) beside the first.
+# Only large inputs, and at most a few, are kept; writeable inputs are never cached.
+_PREPARED: dict[tuple, tuple[weakref.ref, np.ndarray]] = {}
+_PREPARED_MAX = 4
+_PREPARED_MIN_IMAGES = 1000
+
+
+def _root(array: np.ndarray) -> np.ndarray:
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
+
+
+def _prepared_key(images: np.ndarray) -> tuple | None:
+    if images.flags.writeable or len(images) < _PREPARED_MIN_IMAGES:
+        return None
+    return (images.__array_interface__["data"][0], images.shape, images.strides)
 
 
 def one_hot(labels, num_classes: int = 10) -> np.ndarray:

