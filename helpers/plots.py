@@ -16,6 +16,7 @@ import functools
 import numpy as np
 
 __all__ = [
+    "RUN_COLORS",
     "TrajectoryArtists",
     "finite",
     "landscape_grid",
@@ -35,6 +36,13 @@ __all__ = [
 WRONG = "tab:red"
 PATH = "tab:orange"
 MINIMUM = "tab:green"
+RUN_COLORS = ("tab:orange", "tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan")
+"""One colour per run, in order: ``plot_losses`` uses them, so pass ``color=RUN_COLORS[k]``
+to ``plot_trajectory`` to draw run k's path in the colour of its loss curve. (Blue is the
+landscape, green its minima, red a warning.)"""
+WIDTH = 9.5
+"""Widest figure, in inches: a JupyterLab notebook column at a 1280 px window is about
+950 px, so at 100 dpi a figure this wide is shown at full size and no label shrinks."""
 
 
 def use_notebook_style() -> None:
@@ -119,7 +127,8 @@ def show_digits(images, labels=None, predictions=None, n: int = 10, ncols: int =
     n = min(int(n), len(images))
     ncols = max(1, min(int(ncols), n))
     nrows = -(-n // ncols)
-    fig, axes = _new_figure(nrows, ncols, figsize=(1.1 * ncols, 1.3 * nrows))
+    side = min(1.1, WIDTH / ncols)
+    fig, axes = _new_figure(nrows, ncols, figsize=(side * ncols, (side + 0.2) * nrows))
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i >= n:
@@ -151,7 +160,8 @@ def show_kernel(kernel, n: int = 10):
     n = min(int(n), kernel.shape[1])
     columns = kernel[:, :n]
     limit = float(np.max(np.abs(columns))) or 1.0
-    fig, axes = _new_figure(1, n, figsize=(1.2 * n, 1.5))
+    side = min(1.2, (WIDTH - 1.0) / n)  # 1 inch for the colour bar
+    fig, axes = _new_figure(1, n, figsize=(side * n + 1.0, side + 0.3))
     for j, ax in enumerate(axes.flat):
         image = ax.imshow(columns[:, j].reshape(28, 28), cmap="RdBu_r", vmin=-limit, vmax=limit)
         ax.set_title(f"unit {j}", fontsize=9)
@@ -177,10 +187,17 @@ def _log_levels(losses, count: int = 18) -> np.ndarray:
 
 
 def _mark_minima(ax, landscape):
+    """The first minimum (the lowest) as a filled star; any other as an open circle."""
+    several = len(landscape.minima) > 1
     for k, minimum in enumerate(landscape.minima):
         point = np.array(minimum, dtype=np.float64)
-        label = "minimum" if k == 0 else "local minimum"
-        style = dict(marker="*", ms=13 if k == 0 else 9, color=MINIMUM, ls="none", zorder=4)
+        if k == 0:
+            label = "global minimum" if several else "minimum"
+            style = dict(marker="*", ms=14, color=MINIMUM, mec="white", mew=0.6)
+        else:
+            label = "local minimum"
+            style = dict(marker="o", ms=9, mfc="white", mec=MINIMUM, mew=2.0)
+        style.update(ls="none", zorder=5.5)  # above the path, below its start
         if landscape.dim == 1:
             ax.plot(point[0], landscape.loss(point), label=label, **style)
         else:
@@ -193,9 +210,9 @@ class TrajectoryArtists:
     Widgets keep one of these and call ``set`` on every slider move (no new artists).
     """
 
-    def __init__(self, ax, landscape):
+    def __init__(self, ax, landscape, color=PATH):
         self.landscape = landscape
-        (self.line,) = ax.plot([], [], "o-", color=PATH, ms=3.5, lw=1.2, zorder=5, label="path")
+        (self.line,) = ax.plot([], [], "o-", color=color, ms=3.5, lw=1.2, zorder=5, label="path")
         (self.start,) = ax.plot([], [], "o", color="black", ms=6, zorder=6, label="start")
 
     def set(self, trajectory) -> None:
@@ -209,8 +226,9 @@ class TrajectoryArtists:
         self.start.set_data(x[:1], y[:1])
 
 
-def plot_landscape_1d(landscape, trajectory=None, ax=None):
-    """The curve loss(x) over ``landscape.bounds``, minima as stars, and the trajectory.
+def plot_landscape_1d(landscape, trajectory=None, ax=None, color=PATH):
+    """The curve loss(x) over ``landscape.bounds``, the minima (global: a star, local: a
+    circle), and the trajectory in ``color``.
 
     trajectory: a ``Trajectory`` whose points are (T+1, 1), or None. Returns the Axes.
     """
@@ -225,15 +243,16 @@ def plot_landscape_1d(landscape, trajectory=None, ax=None):
     ax.set_ylabel("loss")
     ax.set_title(f"{landscape.name}: {landscape.formula}")
     if trajectory is not None:
-        TrajectoryArtists(ax, landscape).set(trajectory)
+        TrajectoryArtists(ax, landscape, color).set(trajectory)
     return ax
 
 
-def plot_landscape_2d(landscape, trajectory=None, ax=None, arrows: bool = False):
+def plot_landscape_2d(landscape, trajectory=None, ax=None, arrows: bool = False, color=PATH):
     """Contour lines of loss(x₁, x₂) (log-spaced levels), minima, and the trajectory.
 
     trajectory: a ``Trajectory`` whose points are (T+1, 2), or None.
-    arrows: draw the direction of −gradient (downhill) on a coarse grid. Returns the Axes.
+    arrows: draw the direction of −gradient (downhill) on a coarse grid; color: the path's.
+    Returns the Axes.
     """
     ax = _new_axes(ax)
     xx, yy, losses = landscape_grid(landscape)
@@ -265,17 +284,18 @@ def plot_landscape_2d(landscape, trajectory=None, ax=None, arrows: bool = False)
     ax.set_ylabel("x₂")
     ax.set_title(f"{landscape.name}: {landscape.formula}")
     if trajectory is not None:
-        TrajectoryArtists(ax, landscape).set(trajectory)
+        TrajectoryArtists(ax, landscape, color).set(trajectory)
     return ax
 
 
-def plot_trajectory(landscape, trajectory, ax=None):
+def plot_trajectory(landscape, trajectory, ax=None, color=PATH):
     """The landscape (curve or contours, by ``landscape.dim``) with ``trajectory`` on it.
 
-    The title ends with ``trajectory.message()``. Returns the Axes.
+    The title ends with ``trajectory.message()``. ``color``: the path's, e.g.
+    ``RUN_COLORS[k]`` to match the k-th curve of ``plot_losses``. Returns the Axes.
     """
     draw = plot_landscape_1d if landscape.dim == 1 else plot_landscape_2d
-    ax = draw(landscape, trajectory, ax=ax)
+    ax = draw(landscape, trajectory, ax=ax, color=color)
     ax.set_title(f"{landscape.name}: {trajectory.message()}")
     return ax
 
@@ -283,21 +303,42 @@ def plot_trajectory(landscape, trajectory, ax=None):
 # -------------------------------------------------------------------- curves ----
 
 
-def plot_losses(losses_by_label: dict, ax=None, log: bool = True, xlabel: str = "step"):
+def plot_losses(
+    losses_by_label: dict, ax=None, log: bool = True, xlabel: str = "step", colors=None
+):
     """One loss curve per entry: {label: (T,) losses}. Returns the Axes.
 
-    Non-finite losses (a diverged run) are left out, so the curve stops where it blew up.
+    Colours: ``colors`` (one per entry), else ``RUN_COLORS`` in order. Non-finite losses (a
+    diverged run) are left out, so the curve stops where it blew up. On a log axis a loss
+    of 0 (exactly, e.g. after one perfect step) cannot be drawn: it is drawn at a floor
+    (10⁻¹² of the largest loss, or the smallest one if that is lower) instead, and the y
+    label says so.
     """
     ax = _new_axes(ax)
-    for label, losses in losses_by_label.items():
-        values = finite(losses)
-        if log:
-            values[values <= 0] = np.nan
-        ax.plot(np.arange(len(values)), values, label=str(label), lw=1.3)
+    curves = {str(label): finite(losses) for label, losses in losses_by_label.items()}
+    floor = None
+    if log:
+        drawable = np.concatenate([[np.nan], *curves.values()])
+        drawable = drawable[np.isfinite(drawable)]
+        if (drawable <= 0).any():
+            positive = drawable[drawable > 0]
+            top = float(positive.max()) if positive.size else 1.0
+            floor = min(float(positive.min()) if positive.size else top, 1e-12 * top)
+    colors = list(colors) if colors is not None else list(RUN_COLORS)
+    for k, (label, values) in enumerate(curves.items()):
+        if floor is not None:
+            values[values <= 0] = floor
+        ax.plot(np.arange(len(values)), values, label=label, lw=1.3, color=colors[k % len(colors)])
     if log:
         ax.set_yscale("log")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps: no 2.5
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("loss")
+    if floor is not None:
+        ax.set_ylabel(f"loss (0 drawn at {floor:.0e})", fontsize=8)
+    else:
+        ax.set_ylabel("loss")
     if losses_by_label:
         ax.legend(fontsize=8)
     return ax
@@ -306,7 +347,7 @@ def plot_losses(losses_by_label: dict, ax=None, log: bool = True, xlabel: str = 
 def plot_history(history, window: int = 20):
     """A ``train.History``: loss per step (raw faint, moving average bold) and accuracy
     per epoch (training and, if any, validation). Returns the Figure."""
-    fig, axes = _new_figure(1, 2, figsize=(10, 3.5))
+    fig, axes = _new_figure(1, 2, figsize=(WIDTH, 3.5))
     ax_loss, ax_acc = axes[0]
     losses = finite(history.loss)
     steps = np.arange(1, len(losses) + 1)

@@ -2,8 +2,10 @@
 
 For each notebook in tests/browser_notebooks: open it, wait for a connected idle kernel,
 run all cells, wait for the sliders (proof the ipywidgets front end loaded) and the
-figure, move a slider with the keyboard, and check that the readout changed, a new image
-replaced the old one, and no cell printed an error. A screenshot of each notebook goes to
+figure, check the first slider shows the number the cell gave it, move a slider with the
+keyboard, and check that the readout changed, a new image replaced the old one, that a
+cell setting a slider re-runs cleanly after the widget rendered, and no cell printed an
+error. A screenshot of each notebook goes to
 test-artifacts/.
 
 Needs Debian's chromium (apt-get install chromium) and the playwright Python package;
@@ -173,6 +175,30 @@ def _run_all_cells(page) -> None:
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
 
 
+def _expectations(notebook: Path) -> dict:
+    """What a notebook's metadata says to check: the first slider's readout after Run
+    All ("first_readout"), and after re-running its last cell ("rerun_readout")."""
+    return json.loads(notebook.read_text()).get("metadata", {}).get("browser_test", {})
+
+
+def _number(text: str):
+    """The readout of ``text`` as the slider writes it: 0.05 may read 0.0500 (not 0.0501)."""
+    return re.compile(rf"^\s*{re.escape(text)}0*\s*$")
+
+
+def _rerun_last_cell(page, kernel_idle) -> None:
+    """Run the last cell again (Ctrl+Enter in its editor), as a student re-runs a cell."""
+    from playwright.sync_api import expect
+
+    prompt = page.locator(".jp-CodeCell .jp-InputPrompt").last
+    before = prompt.text_content()
+    page.locator(".jp-CodeCell .jp-InputArea-editor").last.click()
+    page.keyboard.press("Control+Enter")
+    expect(prompt).not_to_have_text(before)
+    expect(prompt).to_have_text(re.compile(r"\[\d+\]"))
+    expect(kernel_idle).to_be_visible()
+
+
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.stem)
 def test_widget_renders_and_redraws_in_jupyterlab(lab, browser, notebook):
     from playwright.sync_api import expect
@@ -199,6 +225,10 @@ def test_widget_renders_and_redraws_in_jupyterlab(lab, browser, notebook):
         expect(handle).to_be_visible()
         readout = page.locator(READOUT).first
         page.wait_for_function(NEW_IMAGE, arg=[FIGURE, ""])
+        expected = _expectations(notebook)
+        if "first_readout" in expected:  # the number the cell gave, not the grid's 0.631
+            expect(kernel_idle).to_be_visible()
+            expect(readout).to_have_text(_number(expected["first_readout"]))
         old_src = page.locator(FIGURE).first.get_attribute("src")
         old_readout = readout.text_content()
 
@@ -209,6 +239,14 @@ def test_widget_renders_and_redraws_in_jupyterlab(lab, browser, notebook):
         page.wait_for_function(NEW_IMAGE, arg=[FIGURE, old_src])
         expect(kernel_idle).to_be_visible()  # the last of the three redraws is in
         page.wait_for_function(NEW_IMAGE, arg=[FIGURE, ""])
+
+        if "rerun_readout" in expected:
+            # Issue 11: a cell that sets a value and asserts it, re-run after the widget
+            # rendered, failed because the browser sent back its grid's value. Twice, so
+            # that the second run sees whatever the browser answered to the first.
+            _rerun_last_cell(page, kernel_idle)
+            _rerun_last_cell(page, kernel_idle)
+            expect(readout).to_have_text(_number(expected["rerun_readout"]))
 
         errors = [
             text

@@ -52,7 +52,9 @@ def test_plot_trajectory_draws_the_points(name):
     y = trajectory.losses if landscape.dim == 1 else trajectory.points[:, 1]
     np.testing.assert_array_equal(path.get_ydata(), y)
     assert trajectory.message() in ax.get_title()
-    assert any(line.get_label() == "minimum" for line in ax.lines)
+    labels = [line.get_label() for line in ax.lines]
+    assert ("minimum" in labels) == (len(landscape.minima) == 1)
+    assert ("global minimum" in labels) == (len(landscape.minima) > 1)
 
 
 def test_plot_landscape_2d_arrows_point_downhill():
@@ -134,3 +136,48 @@ def test_importing_plots_changes_no_rcparams():
         env={"PYTHONPATH": root, "PATH": "/usr/bin:/bin"},
     )
     assert done.stdout.strip() == "ok", done.stderr
+
+
+@pytest.mark.parametrize("name", ["two wells", "two wells 2-D"])
+def test_global_and_local_minimum_are_marked_differently(name):
+    ax = plots.plot_landscape_1d if LANDSCAPES[name].dim == 1 else plots.plot_landscape_2d
+    ax = ax(LANDSCAPES[name])
+    marks = {line.get_label(): line for line in ax.lines if "minimum" in line.get_label()}
+    assert set(marks) == {"global minimum", "local minimum"}
+    best, local = marks["global minimum"], marks["local minimum"]
+    assert best.get_marker() != local.get_marker()
+    assert best.get_xdata()[0] == LANDSCAPES[name].minima[0][0]  # the lowest one
+    legend = ax.legend().get_texts()
+    assert {t.get_text() for t in legend} >= {"global minimum", "local minimum"}
+
+
+def test_plot_losses_draws_an_exact_zero_on_a_log_axis_and_says_so():
+    ax = plots.plot_losses({"η = 0.5": [100.0, 0.0, 0.0], "η = 0.1": [100.0, 64.0, 41.0]})
+    y = ax.lines[0].get_ydata()
+    assert np.isfinite(y).all() and (y > 0).all() and y[1] <= 1e-10
+    assert "0 drawn at" in ax.get_ylabel()
+    ax = plots.plot_losses({"a": [4.0, 2.0, 1.0]})
+    assert ax.get_ylabel() == "loss"
+
+
+def test_plot_trajectory_takes_the_colour_of_a_loss_curve():
+    trajectory = descend(parabola, None, SGD(0.1), 5)
+    ax = plots.plot_trajectory(parabola, trajectory, color=plots.RUN_COLORS[2])
+    path = next(line for line in ax.lines if line.get_label() == "path")
+    curves = plots.plot_losses({"a": [1, 0.5], "b": [1, 0.4], "c": [1, 0.3]})
+    assert matplotlib.colors.same_color(path.get_color(), curves.lines[2].get_color())
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: plots.show_digits(np.zeros((20, 28, 28), np.uint8), np.arange(20) % 10, n=20),
+        lambda: plots.show_kernel(np.random.default_rng(0).normal(size=(784, 16)), n=10),
+        lambda: plots.plot_history(History(loss=[2.0, 1.0], accuracy=[0.6], val_accuracy=[0.7])),
+    ],
+    ids=["digits", "kernel", "history"],
+)
+def test_wide_figures_fit_a_notebook_column(make):
+    """≤ 9.5 in at 100 dpi: shown at full size in a ~950 px JupyterLab column."""
+    fig = make()
+    assert fig.get_figwidth() <= 9.5

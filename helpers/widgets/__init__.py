@@ -14,12 +14,17 @@ Two ways to show the figure, chosen from matplotlib's backend (or ``backend=``):
               artists are moved in place (``set_data`` + ``draw_idle``)
 The artists are changed by the same code in both; only the last step differs.
 
+Sliders keep exactly the value a cell gives them (``ExactLogSlider``), refuse NaN/inf and
+say when they clamp (``SliderWarning``). Re-running the cell that built a widget closes
+the old one (its controls, figure, Output and the data it held).
+
 For a notebook read on GitHub or printed, each explorer has a static twin drawing the
 same picture for a few fixed values: ``naive_update_figure``, ``learning_rate_figure``,
 ``momentum_figure``, ``training_figure``.
 """
 
 from .descent import (
+    LANDSCAPE_DEFAULTS,
     learning_rate_explorer,
     learning_rate_figure,
     momentum_explorer,
@@ -28,7 +33,9 @@ from .descent import (
 from .explorer import (
     OPTIMIZER_CHOICES,
     WRONG,
+    ExactLogSlider,
     Explorer,
+    SliderWarning,
     caption,
     detect_backend,
     get_landscape,
@@ -39,8 +46,11 @@ from .naive_update import naive_update_explorer, naive_update_figure
 from .training_panel import training_figure, training_panel
 
 __all__ = [
+    "ExactLogSlider",
     "Explorer",
+    "LANDSCAPE_DEFAULTS",
     "OPTIMIZER_CHOICES",
+    "SliderWarning",
     "WRONG",
     "caption",
     "detect_backend",

@@ -9,6 +9,7 @@ from .. import landscapes as _landscapes
 from ..landscapes import Landscape, descend
 from ..optim import SGD
 from ..plots import (
+    RUN_COLORS,
     WRONG,
     TrajectoryArtists,
     finite,
@@ -42,16 +43,20 @@ class _LandscapePanels:
 
     The loss axis keeps fixed limits for a landscape (log: 10⁻¹⁰ … 10⁴ times the starting
     loss), so curves of different settings can be compared, and so a slider move only
-    redraws the path, the loss curve and the title.
+    redraws the path, the loss curve and the title. On a log axis a loss below ``floor``
+    (an exact 0, say) is drawn at ``floor`` and the title says so. 2-D
+    landscapes are drawn with equal scales on both axes, so a narrow valley looks narrow.
     """
 
     def __init__(self, explorer_figure):
         fig = explorer_figure
-        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.8, wspace=0.25)
-        self.ax_land, self.ax_loss = fig.subplots(1, 2)
-        self.title = fig.suptitle("")
+        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.24, top=0.78, wspace=0.28)
+        self.ax_land, self.ax_loss = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.5, 1]})
+        self.title = fig.suptitle("", fontsize=11)
         self.landscape = None
         self.steps = None
+        self.clipped = None
+        self.legend = None
 
     def draw_landscape(self, landscape: Landscape, start=None) -> bool:
         """Draw the static part; False if ``landscape`` is already drawn."""
@@ -62,8 +67,28 @@ class _LandscapePanels:
         self.ax_loss.clear()
         draw = plot_landscape_1d if landscape.dim == 1 else plot_landscape_2d
         draw(landscape, ax=self.ax_land)
+        if landscape.dim == 2:
+            self.ax_land.set_aspect("equal", adjustable="box")
+            self.ax_land.set_anchor("S")  # down to the x label and the legend below it
+        else:
+            self.ax_land.set_aspect("auto")
         self.path = TrajectoryArtists(self.ax_land, landscape)
-        self.ax_land.legend(fontsize=7, loc="upper right")
+        # at the figure's foot, under the landscape: never on the path
+        if self.legend is not None:
+            self.legend.remove()
+        handles, labels = self.ax_land.get_legend_handles_labels()
+        box = self.ax_land.get_position()
+        self.legend = self.ax_land.figure.legend(
+            handles,
+            labels,
+            fontsize=8,
+            loc="lower center",
+            bbox_to_anchor=((box.x0 + box.x1) / 2, 0.0),
+            ncol=len(labels),
+            frameon=False,
+            handlelength=1.5,
+            columnspacing=1.0,
+        )
         lowest = float(landscape.loss(np.array(landscape.minima[0], dtype=np.float64)))
         first = float(
             landscape.loss(
@@ -71,16 +96,19 @@ class _LandscapePanels:
             )
         )
         self.log = lowest >= 0 and first > 0
-        (self.loss_line,) = self.ax_loss.plot([], [], "o-", ms=2.5, color="tab:orange")
+        (self.loss_line,) = self.ax_loss.plot([], [], "o-", ms=2.5, color=RUN_COLORS[0])
         if self.log:
             self.ax_loss.set_yscale("log")
             self.ax_loss.set_ylim(first * 1e-10, first * 1e4)
+            self.floor = first * 1e-9
         else:
             span = max(first - lowest, 1e-12)
             self.ax_loss.set_ylim(lowest - 0.1 * span, first + 0.5 * span)
+            self.floor = None
         self.ax_loss.set_xlabel("iteration")
         self.ax_loss.set_ylabel("loss")
         self.ax_loss.set_title("loss per iteration" + (" (log scale)" if self.log else ""))
+        self.clipped = None
         _light_axes(self.ax_land, self.ax_loss)
         _integer_x(self.ax_loss)
         self.steps = None
@@ -91,18 +119,26 @@ class _LandscapePanels:
         return [self.path.line, self.path.start, self.loss_line, self.title]
 
     def show(self, trajectory, steps: int, headline: str) -> bool:
-        """Move the artists to ``trajectory``; True if the loss axis limits changed."""
+        """Move the artists to ``trajectory``; True if anything else changed (limits, labels)."""
         self.path.set(trajectory)
         losses = finite(trajectory.losses)
+        changed = False
+        clipped = False
         if self.log:
-            losses[losses <= 0] = np.nan
+            low = losses < self.floor
+            clipped = bool(low.any())
+            losses[low] = self.floor
+        self.clipped = clipped
         self.loss_line.set_data(np.arange(len(losses)), losses)
-        _set_title(self.title, f"{headline}\n{trajectory.message()}", trajectory.diverged)
+        message = trajectory.message()
+        if clipped:  # in the (moving) title: saying so costs no full redraw
+            message += f" · log axis: below {self.floor:.0e} (e.g. 0) drawn at {self.floor:.0e}"
+        _set_title(self.title, f"{headline}\n{message}", trajectory.diverged)
         if steps != self.steps:
             self.steps = steps
-            self.ax_loss.set_xlim(0, steps)
-            return True
-        return False
+            self.ax_loss.set_xlim(-0.02 * steps, 1.02 * steps)  # no dot cut in half
+            changed = True
+        return changed
 
 
 class LearningRateExplorer(Explorer):
@@ -154,34 +190,82 @@ def learning_rate_explorer(
     return LearningRateExplorer(landscape, steps, start, backend, learning_rate)
 
 
+def _grid(panels: int, landscape, ncols: int = 3):
+    """A figure for ``panels`` landscape panels, at most ``ncols`` a row, ≤ 9.5 in wide.
+
+    Sized for a notebook column (about 950 px at 100 dpi): nothing is shrunk, so every
+    label keeps its point size. Unused cells of the grid are switched off.
+    """
+    import matplotlib.pyplot as plt
+
+    ncols = min(ncols, panels)
+    nrows = -(-panels // ncols)
+    width = 9.5 if ncols > 1 else 5.0
+    panel = width / ncols - 0.7
+    if landscape.dim == 2:
+        (x0, x1), (y0, y1) = landscape.bounds
+        height = max(2.1, panel * (y1 - y0) / (x1 - x0) + 1.2)
+    else:
+        height = 2.9
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(width, height * nrows), layout="constrained", squeeze=False
+    )
+    axes = axes.ravel()
+    for ax in axes[panels:]:
+        ax.set_axis_off()
+    return fig, axes[:panels]
+
+
+def _draw_run(landscape, trajectory, ax, color, title):
+    draw = plot_landscape_1d if landscape.dim == 1 else plot_landscape_2d
+    draw(landscape, trajectory, ax=ax, color=color)
+    if landscape.dim == 2:
+        ax.set_aspect("equal", adjustable="box")
+    ax.set_title(title, fontsize=9, color=WRONG if trajectory.diverged else "black")
+
+
 def learning_rate_figure(
     landscape="parabola", learning_rates=(0.05, 0.2, 0.9, 1.1), steps: int = 10, start=None
 ):
-    """Static twin: the path for each learning rate side by side, then all loss curves."""
-    import matplotlib.pyplot as plt
-
+    """Static twin: the path for each learning rate, then all loss curves (at most three
+    panels a row; each path in the colour of its loss curve)."""
     landscape = get_landscape(landscape)
     n = len(learning_rates)
-    fig, axes = plt.subplots(1, n + 1, figsize=(3.2 * (n + 1), 3.2), layout="constrained")
+    fig, axes = _grid(n + 1, landscape)
     curves = {}
+    colors = [RUN_COLORS[k % len(RUN_COLORS)] for k in range(n)]
     with np.errstate(**_NUMPY_QUIET):
-        for ax, lr in zip(axes[:n], learning_rates, strict=True):
+        for ax, lr, color in zip(axes[:n], learning_rates, colors, strict=True):
             trajectory = descend(landscape, start, SGD(lr), steps)
-            draw = plot_landscape_1d if landscape.dim == 1 else plot_landscape_2d
-            draw(landscape, trajectory, ax=ax)
-            ax.set_title(
-                f"learning_rate={lr:g}\n{trajectory.message()}",
-                fontsize=9,
-                color=WRONG if trajectory.diverged else "black",
+            _draw_run(
+                landscape, trajectory, ax, color, f"learning_rate={lr:g}\n{trajectory.message()}"
             )
             curves[f"learning_rate={lr:g}"] = trajectory.losses
-    plot_losses(curves, ax=axes[-1], xlabel="iteration")
+    plot_losses(curves, ax=axes[-1], xlabel="iteration", colors=colors)
     axes[-1].set_title("loss per iteration", fontsize=9)
     return fig
 
 
+LANDSCAPE_DEFAULTS = {
+    "bowl": dict(learning_rate=0.1, adaptive_learning_rate=0.3, momentum=0.5, steps=60),
+    "banana": dict(learning_rate=0.01, adaptive_learning_rate=0.2, momentum=0.9, steps=200),
+    "two wells 2-D": dict(learning_rate=0.05, adaptive_learning_rate=0.3, momentum=0.5, steps=100),
+}
+"""What the momentum explorer switches to with each landscape (per landscape name):
+``learning_rate`` for SGD, momentum and Nesterov; ``adaptive_learning_rate`` for RMSprop,
+Adagrad, Adam and AdamW; ``momentum`` (β₁ for Adam); ``steps``. Each converges on its
+landscape (the banana's curved valley needs a small step and many of them)."""
+
+ADAPTIVE = ("RMSprop", "Adagrad", "Adam", "AdamW")
+
+
 class MomentumExplorer(Explorer):
-    """Any optimizer on a landscape; learning_rate, momentum (β₁ for Adam) and steps."""
+    """Any optimizer on a landscape; learning_rate, momentum (β₁ for Adam) and steps.
+
+    Switching the landscape sets the sliders to that landscape's defaults
+    (``LANDSCAPE_DEFAULTS``; the landscape the explorer was built with gets the values
+    it was built with), so no landscape starts from a learning rate that only suits another.
+    """
 
     def __init__(self, landscape, optimizer, steps, backend, learning_rate=0.1, momentum=0.5):
         chosen = get_landscape(landscape)
@@ -192,6 +276,13 @@ class MomentumExplorer(Explorer):
             options.append((chosen.name, chosen))
         if optimizer not in OPTIMIZER_CHOICES:
             make_optimizer(optimizer, learning_rate)  # raises a helpful error
+        self.built_with = dict(
+            landscape=chosen,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            momentum=momentum,
+            steps=steps,
+        )
         controls = {
             "landscape": widgets.Dropdown(options=options, value=chosen, description="landscape"),
             "optimizer": widgets.Dropdown(
@@ -202,7 +293,7 @@ class MomentumExplorer(Explorer):
             "steps": steps_slider(steps, 300),
         }
         backend = backend or detect_backend()
-        fig = _new_figure(backend, (9, 3.6))
+        fig = _new_figure(backend, (9, 3.9))
         self.panels = _LandscapePanels(fig)
         rows = [
             widgets.HBox([controls["landscape"], controls["optimizer"]]),
@@ -210,9 +301,38 @@ class MomentumExplorer(Explorer):
             controls["momentum"],
             controls["steps"],
         ]
+        self._holding = False
         super().__init__(controls, fig, rows, backend)
-        self._observe(*controls)
+        controls["landscape"].observe(self._on_landscape, names="value")
+        self._observe("optimizer", "learning_rate", "momentum", "steps")
         self.update()
+
+    def defaults(self, landscape, optimizer: str) -> dict:
+        """learning_rate, momentum and steps the explorer uses for ``landscape``."""
+        if landscape is self.built_with["landscape"]:
+            return {k: self.built_with[k] for k in ("learning_rate", "momentum", "steps")}
+        found = LANDSCAPE_DEFAULTS.get(landscape.name)
+        if found is None:
+            return {}
+        rate = found["adaptive_learning_rate" if optimizer in ADAPTIVE else "learning_rate"]
+        return dict(learning_rate=rate, momentum=found["momentum"], steps=found["steps"])
+
+    def _on_landscape(self, change) -> None:
+        values = self.defaults(change["new"], self.controls["optimizer"].value)
+        self._holding = True  # one redraw for the new landscape, not one per slider
+        try:
+            for name, value in values.items():
+                slider = self.controls[name]
+                if name == "steps":
+                    slider.max = max(slider.max, value)
+                slider.value = value
+        finally:
+            self._holding = False
+        self.update()
+
+    def update(self, change=None) -> None:
+        if not self._holding:
+            super().update(change)
 
     def compute(self):
         """The optimizer and trajectory for the current control values."""
@@ -266,26 +386,20 @@ def momentum_figure(
     optimizer: str = "momentum",
     steps: int = 60,
 ):
-    """Static twin: the same learning rate with several momenta, then the loss curves."""
-    import matplotlib.pyplot as plt
-
+    """Static twin: the same learning rate with several momenta, then the loss curves
+    (at most three panels a row; each path in the colour of its loss curve)."""
     landscape = get_landscape(landscape)
     n = len(momenta)
-    fig, axes = plt.subplots(1, n + 1, figsize=(3.3 * (n + 1), 3.2), layout="constrained")
+    fig, axes = _grid(n + 1, landscape, ncols=2 if n + 1 == 4 else 3)
     curves = {}
-    draw = plot_landscape_1d if landscape.dim == 1 else plot_landscape_2d
+    colors = [RUN_COLORS[k % len(RUN_COLORS)] for k in range(n)]
     with np.errstate(**_NUMPY_QUIET):
-        for ax, momentum in zip(axes[:n], momenta, strict=True):
+        for ax, momentum, color in zip(axes[:n], momenta, colors, strict=True):
             opt = make_optimizer(optimizer, learning_rate, momentum)
             trajectory = descend(landscape, None, opt, steps)
-            draw(landscape, trajectory, ax=ax)
-            ax.set_title(
-                f"{caption(opt)}\n{trajectory.message()}",
-                fontsize=8,
-                color=WRONG if trajectory.diverged else "black",
-            )
+            _draw_run(landscape, trajectory, ax, color, f"{caption(opt)}\n{trajectory.message()}")
             curves[f"{USES_MOMENTUM.get(optimizer, 'momentum')}={momentum:g}"] = trajectory.losses
     lowest = float(landscape.loss(np.array(landscape.minima[0], dtype=np.float64)))
-    plot_losses(curves, ax=axes[-1], log=lowest >= 0, xlabel="iteration")
+    plot_losses(curves, ax=axes[-1], log=lowest >= 0, xlabel="iteration", colors=colors)
     axes[-1].set_title("loss per iteration", fontsize=9)
     return fig

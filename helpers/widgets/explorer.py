@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import io
+import math
 import time
 
 import ipywidgets as widgets
 import numpy as np
+from traitlets import validate
 
 from .. import landscapes as _landscapes
 from ..landscapes import LANDSCAPES, Landscape
@@ -78,9 +81,133 @@ def caption(optimizer) -> str:
     return f"{type(optimizer).__name__}({', '.join(parts)})"
 
 
+class SliderWarning(UserWarning):
+    """A slider was given a value it cannot take (not a number, or outside its range)."""
+
+
+def _say(message: str) -> None:
+    """Warn at the notebook line that set the value (not inside traitlets), every time."""
+    import sys
+    import warnings
+
+    frame = sys._getframe(1)
+    inside = ("traitlets", "ipywidgets", "helpers" + __import__("os").sep + "widgets")
+    while frame is not None and any(part in frame.f_code.co_filename for part in inside):
+        frame = frame.f_back
+    filename, lineno = (
+        ("slider", 0) if frame is None else (frame.f_code.co_filename, frame.f_lineno)
+    )
+    # a fresh registry: the same kind of mistake is reported each time it happens
+    warnings.warn_explicit(message, SliderWarning, filename, lineno, registry={})
+
+
+class _CheckedSlider:
+    """Sliders that refuse NaN/inf (keeping the last good value) and say when they clamp."""
+
+    def _bounds(self) -> tuple[float, float]:
+        return float(self.min), float(self.max)
+
+    def _check(self, value, kind):
+        name = self.description or "slider"
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise TypeError(f"{name} takes a number, got {value!r}.") from None
+        if not math.isfinite(value):
+            _say(
+                f"{name} cannot be set to {value}; it keeps {self.value:.3g}. Give a finite number."
+            )
+            return self.value
+        low, high = self._bounds()
+        if value > high or value < low:
+            clamped = min(max(value, low), high)
+            _say(
+                f"{name} = {value:g} is outside this slider's range "
+                f"({low:g} … {high:g}); it is set to {clamped:g} instead."
+            )
+            return kind(clamped)
+        return kind(value)
+
+
+class CheckedFloatSlider(_CheckedSlider, widgets.FloatSlider):
+    """``ipywidgets.FloatSlider`` that says when it clamps and refuses NaN/inf."""
+
+    @validate("value")
+    def _validate_value(self, proposal):
+        return self._check(proposal["value"], float)
+
+
+class ExactLogSlider(_CheckedSlider, widgets.FloatLogSlider):
+    """A log-scale slider that keeps exactly the number a cell gives it.
+
+    A browser's slider can only stand on its grid (``min + k·step`` in the exponent), so
+    a plain ``FloatLogSlider`` set to 0.6 shows, and sends back, 0.631. This one moves its
+    grid so that the value set from Python lies on it (``step`` changes by less than 3 %),
+    and ignores what a browser sends back for the position it already holds, so
+    ``slider.value == 0.6`` stays true (and the readout says 0.6). Dragging or the arrow
+    keys move a whole step and change the value as usual.
+    """
+
+    def __init__(self, *args, **kwargs):
+        self._nominal_step = float(kwargs.get("step", 0.1))
+        self._from_browser = False
+        super().__init__(*args, **kwargs)
+        self.step = self._grid_step(self.value)
+
+    def _bounds(self) -> tuple[float, float]:
+        return float(self.base**self.min), float(self.base**self.max)
+
+    @validate("value")
+    def _validate_value(self, proposal):
+        return self._check(proposal["value"], float)
+
+    def _exponent(self, value: float) -> float:
+        return math.log(value) / math.log(self.base)
+
+    def _grid_step(self, value: float) -> float:
+        """A step close to the nominal one that puts ``value`` on the grid from ``min``."""
+        nominal = getattr(self, "_nominal_step", 0.1)
+        if not (value > 0 and math.isfinite(value)):
+            return nominal
+        offset = self._exponent(value) - self.min
+        k = round(offset / nominal)
+        return offset / k if k >= 1 else nominal
+
+    def _same_position(self, value) -> bool:
+        """True if ``value`` is where the browser's grid puts the current value."""
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            return False
+        if not (value > 0 and self.value > 0 and math.isfinite(value)):
+            return False
+        distance = abs(self._exponent(value) - self._exponent(self.value))
+        return distance < 0.5 * self.step
+
+    def set_state(self, sync_data):
+        """From the browser: drop a value that is only the current one put on the grid."""
+        if "value" in sync_data and self._same_position(sync_data["value"]):
+            sync_data = {k: v for k, v in sync_data.items() if k != "value"}
+            if not sync_data:
+                return
+        self._from_browser = True
+        try:
+            super().set_state(sync_data)
+        finally:
+            self._from_browser = False
+
+    def notify_change(self, change):
+        """A value set from Python: send it together with a grid that holds it."""
+        if change.get("name") != "value" or self._from_browser:
+            return super().notify_change(change)
+        with self.hold_sync():
+            self.step = self._grid_step(change["new"])
+            super().notify_change(change)
+
+
 def learning_rate_slider(value: float = 0.1, description: str = "learning rate"):
-    """A log-scale slider from 1e-4 to 10."""
-    return widgets.FloatLogSlider(
+    """A log-scale slider from 1e-4 to 10 that keeps exactly the value it is given."""
+    return ExactLogSlider(
         value=value,
         base=10,
         min=-4,
@@ -94,7 +221,8 @@ def learning_rate_slider(value: float = 0.1, description: str = "learning rate")
 
 
 def momentum_slider(value: float = 0.0, description: str = "momentum"):
-    return widgets.FloatSlider(
+    """0 … 0.99 in steps of 0.01 (a value set from code is kept as given)."""
+    return CheckedFloatSlider(
         value=value,
         min=0.0,
         max=0.99,
@@ -125,12 +253,24 @@ def detect_backend() -> str:
     return "ipympl" if ("ipympl" in name or "widget" in name) else "inline"
 
 
+BACKENDS = ("inline", "ipympl")
+
+
 def _new_figure(backend: str, figsize):
+    if backend not in BACKENDS:
+        raise ValueError(f"backend={backend!r}: use 'inline', 'ipympl' or leave it out (None).")
     if backend == "ipympl":
         import matplotlib.pyplot as plt
 
         with plt.ioff():  # embedded in the widget below, not shown on its own
             fig = plt.figure(figsize=figsize)
+        if not isinstance(fig.canvas, widgets.DOMWidget):
+            plt.close(fig)
+            raise RuntimeError(
+                "backend='ipympl' needs matplotlib's interactive widget backend: run "
+                "`%matplotlib widget` in a cell first (ipympl must be installed), or leave "
+                "out backend= to get the inline pictures."
+            )
         fig.canvas.header_visible = False
         fig.canvas.toolbar_position = "right"
         return fig
@@ -142,6 +282,63 @@ def _new_figure(backend: str, figsize):
     return fig
 
 
+# The widgets each notebook cell built, so re-running the cell can close the old ones.
+_LIVE: dict = {}
+
+
+def _cell_key():
+    """(cell, execution) of the cell running now in IPython, or None (plain Python)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return None
+    shell = get_ipython()
+    if shell is None:
+        return None
+    parent = {}
+    if hasattr(shell, "get_parent"):  # the request being executed (ipykernel ≥ 6.?)
+        parent = shell.get_parent() or {}
+    if not parent:
+        parent = getattr(shell, "parent_header", None) or {}
+    if not parent:
+        kernel = getattr(shell, "kernel", None)
+        try:
+            parent = kernel.get_parent() if kernel is not None else {}
+        except TypeError:  # older ipykernel: get_parent(channel)
+            parent = kernel.get_parent("shell")
+    if not parent:
+        return None
+    cell = (parent.get("metadata") or {}).get("cellId") or hash(
+        (parent.get("content") or {}).get("code", "")
+    )
+    return cell, (parent.get("header") or {}).get("msg_id")
+
+
+def _replace_previous(widget) -> None:
+    """Close the widget this cell built last time in the same place (a re-run cell)."""
+    key = _cell_key()
+    if key is None:
+        return
+    cell, run = key
+    counts = _LIVE.setdefault("_counts", {})
+    if counts.get("run") != run:
+        counts.clear()
+        counts["run"] = run
+    kind = type(widget).__name__
+    counts[kind] = counts.get(kind, 0) + 1
+    slot = (cell, kind, counts[kind])
+    old = _LIVE.get(slot)
+    if old is not None and old is not widget:
+        old.close()
+    _LIVE[slot] = widget
+
+
+def _close_all(widget) -> None:
+    for child in getattr(widget, "children", ()):
+        _close_all(child)
+    widget.close()
+
+
 class Explorer(widgets.VBox):
     """The shared part: controls above, one figure below, ``update()`` redraws it.
 
@@ -150,12 +347,17 @@ class Explorer(widgets.VBox):
     titles) and calls ``_invalidate()`` when anything else changed (limits, a new
     landscape). Then only the moving artists are drawn over a saved background
     (blitting); a full draw happens only after ``_invalidate()``.
+
+    Re-running the notebook cell that built a widget closes the old one (``close()``:
+    its controls, figure and Output, and the data it held), so a second Run All does
+    not keep every old widget alive.
     """
 
     def __init__(self, controls: dict, figure, rows, backend: str):
         self.controls = controls
         self.figure = figure
         self.backend = backend
+        self.closed = False
         self.png = b""  # the last image sent to the notebook (inline backend)
         self.full_draws = 0  # how many updates needed a full draw (the rest were blits)
         self._dynamic: list = []
@@ -169,6 +371,29 @@ class Explorer(widgets.VBox):
             self.output = widgets.Output(layout=widgets.Layout(min_height="100px"))
             view = self.output
         super().__init__([*rows, view])
+        _replace_previous(self)
+
+    def _release(self) -> None:
+        """Subclasses: stop timers and drop the data they hold (called by ``close``)."""
+
+    def close(self) -> None:
+        """Close the controls, the Output and the figure, and let go of the data."""
+        if getattr(self, "closed", True):
+            return super().close()
+        self.closed = True
+        self._release()
+        for control in self.controls.values():
+            control.unobserve_all()
+        for child in self.children:
+            _close_all(child)
+        if self.backend == "ipympl":
+            import matplotlib.pyplot as plt
+
+            plt.close(self.figure)
+        self._background = None
+        self._dynamic = []
+        self.png = b""
+        super().close()
 
     def _observe(self, *names):
         for name in names:
@@ -185,6 +410,8 @@ class Explorer(widgets.VBox):
 
     def update(self, change=None) -> None:
         """Recompute from the current control values and redraw the one figure."""
+        if self.closed:
+            return
         with np.errstate(**_NUMPY_QUIET):
             self._redraw()
         self._show()
@@ -235,15 +462,18 @@ class Explorer(widgets.VBox):
         if self.backend == "ipympl":
             return
         self.png = _encode_png(self.figure.canvas)
-        from IPython import get_ipython
-
-        if get_ipython() is None:  # plain Python (tests, scripts): nothing to display into
-            return
-        from IPython.display import Image, clear_output, display
-
-        with self.output:
-            clear_output(wait=True)
-            display(Image(data=self.png, format="png"))
+        # The image goes straight into the Output widget's state (one comm message), not
+        # through ``with output: clear_output(); display(...)``: that route sends display
+        # messages a client has to route back into the widget; nbclient does it by sending
+        # comm messages to the kernel, and under CPU load the next cell then sometimes
+        # waited out the whole cell timeout (issue 12).
+        self.output.outputs = (
+            {
+                "output_type": "display_data",
+                "data": {"image/png": base64.b64encode(self.png).decode("ascii")},
+                "metadata": {},
+            },
+        )
 
 
 def _encode_png(canvas) -> bytes:

@@ -62,13 +62,24 @@ class NaiveUpdateExplorer(Explorer):
         }
         self.table = widgets.HTML()
         backend = backend or detect_backend()
-        fig = _new_figure(backend, (9, 3.4))
-        fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.8, wspace=0.3)
+        fig = _new_figure(backend, (9, 3.6))
+        fig.subplots_adjust(left=0.1, right=0.98, bottom=0.22, top=0.76, wspace=0.3)
         self.ax_bars, self.ax_history = fig.subplots(1, 2)
-        self.bars = self.ax_bars.bar(
-            [0, 1, 2], [0, 0, 0], color="0.6", tick_label=["w − ε", "w", "w + ε"]
+        # Δloss per nudge: a change of 0.1 % of the loss is as visible as one of 50 %
+        self.bars = self.ax_bars.bar([0, 1], [0, 0], color="0.6", tick_label=["w − ε", "w + ε"])
+        self.ax_bars.axhline(0.0, color="black", lw=0.8)
+        self.ax_bars.set_xlim(-0.7, 1.7)
+        self.ax_bars.set_ylim(-1e-12, 1e-12)  # the first redraw sets it to the bars
+        self.ax_bars.set_ylabel("l(w ± ε) − l(w)")
+        box = self.ax_bars.get_position()  # the colour key under the bars, not on them
+        fig.legend(
+            handles=_legend_key(),
+            fontsize=8,
+            loc="lower center",
+            bbox_to_anchor=((box.x0 + box.x1) / 2, 0.0),
+            ncol=2,
+            frameon=False,
         )
-        self.ax_bars.set_ylabel("loss")
         (self.history_line,) = self.ax_history.plot([], [], "o-", ms=3)
         self.ax_history.set_xlabel("change (0 = start)")
         self.ax_history.set_ylabel("loss")
@@ -158,20 +169,23 @@ class NaiveUpdateExplorer(Explorer):
         eps = self.controls["epsilon"].value
         name = self.controls["coefficient"].label
         w, index = self._chosen()
-        heights = finite([low, now, high])
-        for bar, height in zip(self.bars, heights, strict=True):
-            bar.set_height(height if np.isfinite(height) else 0.0)
-            bar.set_color("0.6")
-        self.bars[0].set_color("tab:green" if low < now else "tab:red")
-        self.bars[2].set_color("tab:green" if high < now else "tab:red")
-        top = 1.15 * np.nanmax(heights) if np.isfinite(heights).any() else 1.0
+        changes = finite([low - now, high - now])  # Δloss per nudge
+        shown = np.where(np.isfinite(changes), changes, 0.0)
+        need = 1.1 * float(np.max(np.abs(shown))) or 1e-12
+        for bar, change in zip(self.bars, changes, strict=True):
+            bar.set_height(change if np.isfinite(change) else 0.0)
+            bar.set_color(_change_color(change))
         current = self.ax_bars.get_ylim()[1]
-        if top > current or top < current / 4:  # rescale only when the bars need it
-            self.ax_bars.set_ylim(0, top if top > 0 else 1.0)
+        # Rescale (a full draw) only when the bars leave the axis or shrink below a tenth
+        # of it; then to a round limit with room to grow, so dragging ε rescales rarely.
+        if need > current or need < current / 10:
+            grow = 1.0 if current < 1e-11 else 2.0  # the first draw: fit the bars snugly
+            self.ax_bars.set_ylim(-_round_up(grow * need), _round_up(grow * need))
             self._invalidate()
         slope = (high - now) / eps
         self.ax_bars.set_title(
-            f"{name} = {w[index]:.4g},  ε = {eps:.2g}\n(l(w+ε) − l(w)) / ε = {slope:.4g}"
+            f"{name} = {w[index]:.4g},  ε = {eps:.2g}\n(l(w+ε) − l(w)) / ε = {slope:.4g}",
+            fontsize=10,
         )
         history = finite(self.history)
         if self._drawn_history != self.history:  # a button changed the layer
@@ -209,6 +223,30 @@ class NaiveUpdateExplorer(Explorer):
         )
 
 
+def _round_up(value: float) -> float:
+    """The next of 1, 2, 5 × 10^k at or above ``value``."""
+    power = 10.0 ** np.floor(np.log10(value))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= value)
+
+
+def _change_color(change) -> str:
+    """Green: the nudge lowers the loss; red: it raises it; grey: no change."""
+    if change < 0:
+        return "tab:green"
+    if change > 0:
+        return "tab:red"
+    return "0.6"
+
+
+def _legend_key():
+    from matplotlib.patches import Patch
+
+    return [
+        Patch(color="tab:green", label="lower: loss goes down"),
+        Patch(color="tab:red", label="higher: loss goes up"),
+    ]
+
+
 def naive_update_explorer(seed: int = 0, *, backend: str | None = None) -> NaiveUpdateExplorer:
     """Nudge one coefficient of a 3-input, 2-output Dense layer by ±ε and watch the loss.
 
@@ -220,23 +258,37 @@ def naive_update_explorer(seed: int = 0, *, backend: str | None = None) -> Naive
 
 
 def naive_update_figure(seed: int = 0, epsilon: float = 0.1):
-    """Static twin: for each kernel coefficient, the loss at w − ε, w, w + ε."""
+    """Static twin: for each kernel coefficient, how much the loss changes when it is
+    nudged by −ε and +ε (green: lower, red: higher), 3 panels a row."""
     import matplotlib.pyplot as plt
 
     explorer = NaiveUpdateExplorer(seed, backend="inline")
     explorer.controls["epsilon"].value = epsilon
-    fig, axes = plt.subplots(2, 3, figsize=(10, 5), layout="constrained", sharey=True)
+    fig, axes = plt.subplots(2, 3, figsize=(9.5, 5.2), layout="constrained")
     for ax, (label, value) in zip(
         axes.flat, explorer.controls["coefficient"].options[:6], strict=True
     ):
         explorer.controls["coefficient"].value = value
         low, now, high = explorer.losses_around()
-        colors = [
-            "tab:green" if low < now else "tab:red",
-            "0.6",
-            "tab:green" if high < now else "tab:red",
-        ]
-        ax.bar(["w − ε", "w", "w + ε"], [low, now, high], color=colors)
-        ax.set_title(f"{label}: (l(w+ε) − l(w))/ε = {(high - now) / epsilon:.3g}", fontsize=9)
-    fig.suptitle(f"Nudging one coefficient by ε = {epsilon:g}: green lowers the loss")
+        changes = [low - now, high - now]
+        ax.bar(["w − ε", "w + ε"], changes, color=[_change_color(c) for c in changes], width=0.6)
+        ax.axhline(0.0, color="black", lw=0.8)
+        top = 1.5 * max(abs(c) for c in changes) or 1e-12
+        ax.set_ylim(-top, top)
+        for k, change in enumerate(changes):
+            ax.text(
+                k,
+                change + (0.04 if change >= 0 else -0.04) * top,
+                f"{change:+.3g}",
+                ha="center",
+                va="bottom" if change >= 0 else "top",
+                fontsize=8,
+            )
+        ax.set_title(f"{label}\n(l(w+ε) − l(w)) / ε = {(high - now) / epsilon:.3g}", fontsize=9)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("l(w ± ε) − l(w)")
+    fig.suptitle(
+        f"How much the loss changes when one coefficient is nudged by ε = {epsilon:g}\n"
+        "green: lower (that way is downhill), red: higher"
+    )
     return fig

@@ -73,8 +73,8 @@ class TrainingPanel(Explorer):
             "momentum": momentum_slider(momentum),
         }
         backend = backend or detect_backend()
-        fig = _new_figure(backend, (9, 3.4))
-        fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.8, wspace=0.25)
+        fig = _new_figure(backend, (9, 3.8))
+        fig.subplots_adjust(left=0.08, right=0.97, bottom=0.13, top=0.7, wspace=0.25)
         self.ax_loss, self.ax_acc = fig.subplots(1, 2)
         (self.raw_line,) = self.ax_loss.plot(
             [], [], color="tab:blue", alpha=0.3, lw=0.8, label="each step"
@@ -85,15 +85,16 @@ class TrainingPanel(Explorer):
         self.ax_loss.set_yscale("log")
         self.ax_loss.set_xlabel("step")
         self.ax_loss.set_ylabel("training loss")
-        self.ax_loss.legend(fontsize=7, loc="upper right")
-        (self.acc_line,) = self.ax_acc.plot([], [], "o-", ms=3, color="tab:green")
-        self.ax_acc.set_ylim(0, 1)
+        self.ax_loss.legend(fontsize=8, loc="upper right")
+        (self.acc_line,) = self.ax_acc.plot([], [], "o-", ms=3, color="tab:green", clip_on=False)
+        self.ax_acc.set_ylim(0, 1.03)
         self.ax_acc.set_xlabel("step")
         self.ax_acc.set_ylabel("test accuracy")
         self.ax_acc.set_title(f"accuracy on {len(self.y_test)} test images")
         _light_axes(self.ax_loss, self.ax_acc)
         _integer_x(self.ax_loss, self.ax_acc)
-        self.title = fig.suptitle("")
+        self.title = fig.suptitle("", fontsize=10)
+        self.notice = ""  # why the last button press did nothing (after divergence)
         rows = [
             widgets.HBox(
                 [controls["play"], controls["pause"], controls["step"], controls["reset"]]
@@ -112,9 +113,17 @@ class TrainingPanel(Explorer):
         self._last_tick_end = 0.0
         self.reset()
 
+    def _release(self) -> None:
+        """Stop playing and let go of the model and the data (the panel was closed)."""
+        self.pause()
+        self.trainer = None
+        self.x_train = self.y_train = self.x_test = self.y_test = None
+
     def reset(self) -> None:
         """A fresh model (same seed) and optimizer with the current slider values."""
         self.pause()
+        self.notice = ""
+        self.controls["reset"].button_style = ""
         model = mlp([self.x_train.shape[1], self.hidden, 10], seed=self.seed)
         optimizer = SGD(
             self.controls["learning_rate"].value, momentum=self.controls["momentum"].value
@@ -135,6 +144,8 @@ class TrainingPanel(Explorer):
         optimizer = self.trainer.optimizer
         optimizer.learning_rate = self.controls["learning_rate"].value
         optimizer.momentum = self.controls["momentum"].value
+        if self.trainer.history.diverged:
+            self.notice = "new settings apply after reset: the weights of this run have blown up"
         self.update()
 
     def _on_play(self, change) -> None:
@@ -149,9 +160,15 @@ class TrainingPanel(Explorer):
         self._last_tick_end = time.perf_counter()
 
     def tick(self) -> None:
-        """What one Play tick does: ``steps_per_tick`` training steps, a test, a redraw."""
+        """What one Play tick does: ``steps_per_tick`` training steps, a test, a redraw.
+
+        After divergence it trains nothing (the weights are no longer numbers) and the
+        title says to press reset.
+        """
         history = self.trainer.history
-        if not history.diverged:
+        if history.diverged:
+            self.notice = "pressed after divergence: nothing to train"
+        else:
             with np.errstate(**_NUMPY_QUIET):
                 self.trainer.run(self.steps_per_tick)
                 if not history.diverged:
@@ -179,7 +196,13 @@ class TrainingPanel(Explorer):
             parts.append(f"test accuracy {self.test_accuracy[-1]:.1%}")
         text = " · ".join(parts)
         if history.diverged:
-            text += "\n" + _wrap(history.message)
+            self.controls["reset"].button_style = "danger"
+            advice = "diverged — press reset to start again"
+            if self.notice:
+                advice += f" ({self.notice})"
+            text = "\n".join(
+                [_wrap(text, self.figure), _wrap(history.message, self.figure), advice]
+            )
         _set_title(self.title, text, history.diverged)
 
     def _draw_curves(self) -> None:
@@ -190,13 +213,17 @@ class TrainingPanel(Explorer):
         self.smooth_line.set_data(steps, smooth(losses, 20))
         _autoscale(self.ax_loss, losses, log=True)
         self.acc_line.set_data(self.test_steps, self.test_accuracy)
-        self.ax_acc.set_xlim(0, max(10, history.steps))
+        right = max(10, history.steps)
+        self.ax_acc.set_xlim(-0.02 * right, 1.05 * right)  # the last point whole, not halved
 
 
-def _wrap(text: str, width: int = 110) -> str:
+def _wrap(text: str, figure, fontsize: float = 10) -> str:
+    """``text`` in lines that fit across ``figure`` (average glyph ≈ 0.6 em, 90 % width)."""
     import textwrap
 
-    return "\n".join(textwrap.wrap(text, width))
+    width_px = figure.get_figwidth() * figure.dpi
+    chars = int(0.9 * width_px / (0.6 * fontsize * figure.dpi / 72))
+    return "\n".join(textwrap.wrap(text, max(20, chars)))
 
 
 def _as_inputs(images) -> np.ndarray:
