@@ -402,7 +402,8 @@ def test_training_panel_ticks_train_and_draw(digits, no_warnings):
     np.testing.assert_array_equal(steps, np.arange(1, 11))
     np.testing.assert_array_equal(losses, history.loss)
     np.testing.assert_array_equal(line_xy(panel.acc_line)[0], [5, 10])
-    assert f"test accuracy {panel.test_accuracy[-1]:.1%}" in panel.title.get_text()
+    assert f"validation accuracy {panel.test_accuracy[-1]:.1%}" in panel.title.get_text()
+    assert panel.validation_accuracy is panel.test_accuracy
     assert "step 10" in panel.title.get_text()
 
 
