@@ -94,6 +94,28 @@ def test_two_layer_gradients_agree_with_the_package(sizes, seed, n):
         assert rel_error(ours, theirs) < 1e-10, f"{name}: tape {ours}\npackage {theirs}"
 
 
+def test_the_package_agrees_with_tensorflow():
+    """What notebook 08's optional cell shows (it is off by default to keep kernels small)."""
+    tf = pytest.importorskip("tensorflow", reason="TensorFlow is optional (the tfds extra)")
+    model, x, y = _two_layer([20, 16, 10], 0, 8)
+    variables = [tf.Variable(p) for p in model.parameters()]
+    kernel1, bias1, kernel2, bias2 = variables
+    with tf.GradientTape() as tf_tape:
+        hidden = tf.nn.relu(tf.constant(x) @ kernel1 + bias1)
+        logits = hidden @ kernel2 + bias2
+        loss = tf.reduce_mean(
+            tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
+        )
+    theirs = tf_tape.gradient(loss, variables)
+    expected_loss, dlogits = package_loss(model.forward(x), y)
+    model.backward(dlogits)
+    assert float(loss) == pytest.approx(expected_loss, rel=1e-10)
+    for (name, _), ours, tf_grad in zip(
+        model.named_parameters(), model.gradients(), theirs, strict=True
+    ):
+        assert rel_error(ours, tf_grad.numpy()) < 1e-10, name
+
+
 def test_two_layer_gradients_agree_with_finite_differences():
     model, x, y = _two_layer([6, 5, 4], 2, 3)
     _, params, loss = _tape_loss(model, x, y)
