@@ -8,11 +8,32 @@ All share one interface:
 Each rule is the one documented for the PyTorch optimizer of the same name (defaults
 included), written for arrays. ``learning_rate`` and ``momentum`` may be changed between
 steps, e.g. from a slider while training runs.
+
+The rules, for a parameter w with gradient g at step t = 1, 2, … (per coordinate; η is
+``learning_rate``, λ is ``weight_decay``; every state starts at 0; ε only avoids 0/0):
+
+    optimizer  state after the step                  update of w
+    ---------  ------------------------------------  ----------------------------------
+    SGD        v ← β·v + g        (β = momentum)     w ← w − η·v     (β = 0: w ← w − η·g)
+    Nesterov   v ← β·v + g                           w ← w − η·(g + β·v)
+    Adagrad    s ← s + g²                            w ← w − η·g / (√s + ε)
+    RMSprop    s ← α·s + (1 − α)·g²                  w ← w − η·g / (√s + ε)
+    Adam       m ← β₁·m + (1 − β₁)·g                 w ← w − η·m̂ / (√v̂ + ε), with the
+               v ← β₂·v + (1 − β₂)·g²                bias correction m̂ = m / (1 − β₁ᵗ),
+                                                     v̂ = v / (1 − β₂ᵗ)
+    AdamW      Adam's m, v from g alone              w ← w − η·λ·w, then Adam's update
+
+Weight decay pulls every weight toward 0 at each step. SGD and Adam apply it as an L2
+penalty, g ← g + λ·w before the rule (for Adam the pull is then divided by √v̂ as well);
+AdamW decouples it, shrinking every weight by the same fraction η·λ. The lecture's
+momentum ``velocity = β·velocity − η·g; w = w + velocity`` takes SGD's steps exactly:
+its velocity is −η·v.
 """
 
 from __future__ import annotations
 
 import math
+import weakref
 
 import numpy as np
 
@@ -32,6 +53,12 @@ class Optimizer:
     """The shared part: the learning rate, the step count and per-parameter state.
 
     Subclasses name their state arrays in ``state_names`` and implement ``_update``.
+
+    One optimizer belongs to one model. Its first ``step`` ties it to the parameter arrays
+    it was given (and creates its state, e.g. a velocity per parameter); handed another
+    model's parameters later, it refuses with a ValueError instead of carrying the old
+    velocity and step count over. Use a fresh optimizer for each model, or call
+    ``reset()`` first to forget the state. The state stays readable as attributes.
     """
 
     state_names: tuple[str, ...] = ()
@@ -41,6 +68,8 @@ class Optimizer:
         self.iterations = 0  # how many steps were taken
         self._shapes: list[tuple] | None = None
         self._scratch: list[np.ndarray] = []
+        self._params: list[weakref.ref] | None = None  # the arrays the state belongs to
+        self._memory: list[tuple] = []  # (ref to the array owning the memory, address)
         for name in self.state_names:
             setattr(self, name, [])
 
@@ -60,10 +89,13 @@ class Optimizer:
         return f"{type(self).__name__}({args})"
 
     def reset(self) -> None:
-        """Forget the state (velocities, moments, step count), keep the settings."""
+        """Forget the state (velocities, moments, step count) and the model it belonged
+        to; keep the settings. Afterwards the optimizer may train another model."""
         self.iterations = 0
         self._shapes = None
         self._scratch = []
+        self._params = None
+        self._memory = []
         for name in self.state_names:
             setattr(self, name, [])
 
@@ -72,25 +104,73 @@ class Optimizer:
         self._scratch = [np.zeros_like(p) for p in params]
         for name in self.state_names:
             setattr(self, name, [np.zeros_like(p) for p in params])
+        self._remember(params)
+
+    def __getstate__(self) -> dict:
+        """For copy and pickle: weak references cannot be pickled, so a copy forgets
+        which arrays it belonged to (its first step ties it again)."""
+        state = self.__dict__.copy()
+        state["_params"], state["_memory"] = None, []
+        return state
+
+    def _remember(self, params) -> None:
+        """Note which arrays the state belongs to (weakly: the optimizer keeps no model alive)."""
+        self._params = [weakref.ref(p) for p in params]
+        self._memory = [(weakref.ref(_owner(p)), _address(p)) for p in params]
+
+    def _is_bound_to(self, params) -> bool:
+        """True if ``params`` are the very arrays of the last step (the fast, usual case)."""
+        refs = self._params
+        if refs is None or not isinstance(params, (list, tuple)) or len(params) != len(refs):
+            return False
+        for ref, p in zip(refs, params, strict=True):
+            if ref() is not p:
+                return False
+        return True
+
+    def check_parameters(self, params) -> None:
+        """Raise a ValueError if this optimizer holds state for other parameters than
+        ``params`` (another model's). A fresh or ``reset()`` optimizer accepts any."""
+        _check_arrays(params, "parameters")
+        if self._params is None or self._is_bound_to(params):
+            return
+        same = len(params) == len(self._memory) and all(
+            owner() is _owner(p) and address == _address(p)
+            for (owner, address), p in zip(self._memory, params, strict=True)
+        )  # the same memory, seen through new views
+        if not same:
+            state = ", ".join((*self.state_names, "iterations"))
+            raise ValueError(
+                f"{self!r} already took {self.iterations} step(s) on another model's "
+                f"parameters and still holds their state ({state}); carrying it over to "
+                "a new model would be wrong. Use a new optimizer for each model, "
+                f"e.g. optimizer = {self!r}, or call optimizer.reset() to forget the old state."
+            )
 
     def step(self, params, grads) -> None:
-        """Update each ``params[i]`` in place from ``grads[i]`` (same shape)."""
+        """Update each ``params[i]`` in place from ``grads[i]`` (same shape).
+
+        params: the model's arrays, ``model.parameters()``; grads: the same shapes, in the
+        same order, ``model.gradients()``. The first step ties the optimizer to these
+        arrays; another model's parameters are refused (see ``Optimizer``).
+        """
+        bound = self._is_bound_to(params)
+        if not bound:
+            self.check_parameters(params)
+            _check_arrays(grads, "gradients")
         if len(params) != len(grads):
             raise ValueError(
                 f"step got {len(params)} parameter arrays but {len(grads)} gradients; "
                 "pass model.parameters() and model.gradients()."
             )
-        if self._shapes is None:
-            self._start(params)
-        elif [p.shape for p in params] != self._shapes:
-            raise ValueError(
-                f"{self!r} was used with parameters of shapes {self._shapes}, now "
-                f"{[p.shape for p in params]}; use a new optimizer (or call reset()) "
-                "for a new model."
-            )
         for p, g in zip(params, grads, strict=True):
             if p.shape != g.shape:
                 raise ValueError(f"a gradient of shape {g.shape} for a parameter of {p.shape}.")
+        if not bound:
+            if self._shapes is None:
+                self._start(params)
+            else:
+                self._remember(params)  # the same memory through new views
         self.iterations += 1
         for i, (p, g) in enumerate(zip(params, grads, strict=True)):
             self._update(i, p, g)
@@ -102,6 +182,38 @@ class Optimizer:
         """p -= scale · direction, through a reused buffer instead of a new temporary."""
         step = np.multiply(direction, scale, out=self._scratch[i])
         p -= step
+
+
+def _owner(p: np.ndarray) -> np.ndarray:
+    """The array that owns ``p``'s memory (``p`` itself unless ``p`` is a view)."""
+    while isinstance(p.base, np.ndarray):
+        p = p.base
+    return p
+
+
+def _address(p: np.ndarray) -> tuple:
+    return p.__array_interface__["data"][0], p.shape, p.strides
+
+
+def _check_arrays(arrays, what: str) -> None:
+    """``arrays`` must be a list of float numpy arrays, as ``model.parameters()`` gives."""
+    usage = "optimizer.step(model.parameters(), model.gradients())"
+    if not isinstance(arrays, (list, tuple)):
+        raise TypeError(
+            f"step takes the {what} as a list of arrays, got a {type(arrays).__name__}; "
+            f"call {usage}."
+        )
+    for i, a in enumerate(arrays):
+        if not isinstance(a, np.ndarray):
+            raise TypeError(
+                f"{what}[{i}] must be a numpy array, got a {type(a).__name__}; call {usage}, "
+                "or wrap a number in an array, e.g. w = np.array([1.0])."
+            )
+        if what == "parameters" and a.dtype.kind != "f":
+            raise TypeError(
+                f"parameters[{i}] is an array of {a.dtype}, which cannot take a fractional "
+                "step; use a float array, e.g. w = np.asarray(w, dtype=float)."
+            )
 
 
 class SGD(Optimizer):

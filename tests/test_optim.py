@@ -210,8 +210,78 @@ def test_params_and_grads_must_match():
 def test_an_optimizer_is_for_one_set_of_parameters():
     opt = SGD(0.1, momentum=0.9)
     opt.step([np.zeros(2)], [np.ones(2)])
-    with pytest.raises(ValueError, match="use a new optimizer"):
+    with pytest.raises(ValueError, match="Use a new optimizer for each model"):
         opt.step([np.zeros(3)], [np.ones(3)])
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_an_optimizer_refuses_a_second_model_of_the_same_shapes(name):
+    first, second = [np.zeros(2), np.zeros(3)], [np.zeros(2), np.zeros(3)]
+    grads = [np.ones(2), np.ones(3)]
+    opt = OPTIMIZERS[name]()
+    opt.step(first, grads)
+    state = {n: [a.copy() for a in getattr(opt, n)] for n in opt.state_names}
+    with pytest.raises(ValueError, match=r"already took 1 step\(s\) on another model") as err:
+        opt.step(second, grads)
+    assert "call optimizer.reset()" in str(err.value)
+    assert f"still holds their state ({', '.join((*opt.state_names, 'iterations'))})" in str(
+        err.value
+    )
+    assert np.all(second[0] == 0) and np.all(second[1] == 0)  # refused before any change
+    for n in opt.state_names:  # the state stays as it was, and readable
+        assert all(np.array_equal(a, b) for a, b in zip(getattr(opt, n), state[n], strict=True))
+    opt.step(first, grads)  # the first model goes on
+    assert opt.iterations == 2
+
+
+def test_a_fresh_or_reset_optimizer_trains_the_second_model_from_zero():
+    first, second = np.array([1.0]), np.array([1.0])
+    used = SGD(0.1, momentum=0.9)
+    used.step([first], [np.array([1.0])])
+    used.reset()
+    used.step([second], [np.array([1.0])])
+    fresh_w = np.array([1.0])
+    fresh = SGD(0.1, momentum=0.9)
+    fresh.step([fresh_w], [np.array([1.0])])
+    assert second[0] == fresh_w[0] == pytest.approx(0.9)
+    assert used.velocity[0] == pytest.approx([1.0]) and used.iterations == 1
+
+
+def test_new_views_of_the_same_parameters_are_the_same_model():
+    w = np.zeros((2, 3))
+    opt = SGD(0.1, momentum=0.9)
+    for _ in range(3):
+        opt.step([w.reshape(-1)], [np.ones(6)])  # a new view object every step
+    assert opt.iterations == 3 and w == pytest.approx(np.full((2, 3), -0.1 * (1 + 1.9 + 2.71)))
+
+
+def test_an_optimizer_does_not_keep_a_model_alive():
+    import gc
+    import weakref
+
+    w = np.zeros(3)
+    opt = Adam()
+    opt.step([w], [np.ones(3)])
+    ref = weakref.ref(w)
+    del w
+    gc.collect()
+    assert ref() is None
+    with pytest.raises(ValueError, match="another model"):  # gone, so a new one is another
+        opt.step([np.zeros(3)], [np.ones(3)])
+
+
+@pytest.mark.parametrize(
+    "params, grads, error, match",
+    [
+        ("model", [np.ones(2)], TypeError, r"a list of arrays, got a str; call optimizer\.step"),
+        ([[1.0, 2.0]], [np.ones(2)], TypeError, r"parameters\[0\] must be a numpy array"),
+        ([np.zeros(2, int)], [np.ones(2)], TypeError, r"int64.*use a float array"),
+        ([np.zeros(2)], [3.0], TypeError, r"gradients\[0\] must be a numpy array"),
+    ],
+)
+def test_step_says_what_it_takes(params, grads, error, match):
+    with pytest.raises(error, match=match):
+        SGD(0.1).step(params, grads)
 
 
 # --- the same rules as PyTorch ---------------------------------------------------------------
@@ -246,3 +316,16 @@ def test_same_trajectory_as_pytorch(name, ours, theirs):
         tw.grad = torch.tensor(bowl.gradient(tw.detach().numpy()), dtype=torch.float64)
         topt.step()
         np.testing.assert_allclose(w, tw.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_an_optimizer_can_be_copied_and_pickled():
+    import copy
+    import pickle
+
+    w = np.zeros(3)
+    opt = Adam()
+    opt.step([w], [np.ones(3)])
+    for clone in (copy.deepcopy(opt), pickle.loads(pickle.dumps(opt))):
+        assert clone.iterations == 1 and clone.m[0] == pytest.approx(opt.m[0])
+        clone.step([w], [np.ones(3)])
+        assert clone.iterations == 2
