@@ -33,7 +33,8 @@ def line_xy(line):
 
 def assert_shows(panels, trajectory):
     """The path and the loss curve are exactly the trajectory's numbers (on a log axis,
-    losses below the panel's floor are drawn at the floor)."""
+    a loss of exactly 0 is drawn at the panel's floor, its bottom edge)."""
+
     x, y = line_xy(panels.path.line)
     points = trajectory.points
     np.testing.assert_array_equal(x, points[:, 0])
@@ -41,8 +42,8 @@ def assert_shows(panels, trajectory):
     np.testing.assert_array_equal(y, expected_y)
     _, losses = line_xy(panels.loss_line)
     expected = np.array(trajectory.losses, dtype=float)
-    if panels.log:
-        expected = np.maximum(expected, panels.floor)
+    if panels.log:  # only a loss of exactly 0 is moved (to the bottom edge)
+        expected = np.where(expected <= 0, panels.floor, expected)
     np.testing.assert_array_equal(losses, expected)
 
 
@@ -246,11 +247,22 @@ def test_log_loss_panel_draws_an_exact_zero_and_says_so(no_warnings):
     _, shown = line_xy(explorer.panels.loss_line)
     assert np.isfinite(shown).all() and (shown > 0).all()
     low, high = explorer.panels.ax_loss.get_ylim()
-    assert low < shown.min() < high
+    assert low <= shown.min() < high
     title = explorer.panels.title.get_text()
-    assert "loss 100 → 0" in title and "(e.g. 0) drawn at 1e-07" in title
+    assert "loss 100 → 0" in title and "exactly 0 is drawn on the bottom edge" in title
     explorer.controls["learning_rate"].value = 0.01  # nothing clipped: no note
-    assert "drawn at" not in explorer.panels.title.get_text()
+    assert "drawn on" not in explorer.panels.title.get_text()
+
+
+def test_a_tiny_positive_loss_is_drawn_as_it_is_not_lifted(no_warnings):
+    """A loss of 1e-17 must not be shown at a floor as if training had stalled there."""
+    explorer = widgets.momentum_explorer("bowl", optimizer="momentum", learning_rate=0.6)
+    explorer.controls["momentum"].value = 0.5
+    losses = explorer.trajectory.losses
+    _, shown = line_xy(explorer.panels.loss_line)
+    positive = losses > 0
+    np.testing.assert_array_equal(shown[positive], losses[positive])
+    assert "drawn on" not in explorer.panels.title.get_text() or (losses == 0).any()
 
 
 @pytest.mark.parametrize("momentum, bottom", [(0.0, 0.9601), (0.5, -1.0356), (0.9, -1.0356)])

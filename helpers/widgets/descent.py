@@ -43,8 +43,8 @@ class _LandscapePanels:
 
     The loss axis keeps fixed limits for a landscape (log: 10⁻¹⁰ … 10⁴ times the starting
     loss), so curves of different settings can be compared, and so a slider move only
-    redraws the path, the loss curve and the title. On a log axis a loss below ``floor``
-    (an exact 0, say) is drawn at ``floor`` and the title says so. 2-D
+    redraws the path, the loss curve and the title. On a log axis a loss of exactly 0
+    is drawn at ``floor``, the bottom edge, and the title says so. 2-D
     landscapes are drawn with equal scales on both axes, so a narrow valley looks narrow.
     """
 
@@ -100,7 +100,7 @@ class _LandscapePanels:
         if self.log:
             self.ax_loss.set_yscale("log")
             self.ax_loss.set_ylim(first * 1e-10, first * 1e4)
-            self.floor = first * 1e-9
+            self.floor = first * 1e-10  # the bottom edge, where a loss of exactly 0 is drawn
         else:
             span = max(first - lowest, 1e-12)
             self.ax_loss.set_ylim(lowest - 0.1 * span, first + 0.5 * span)
@@ -124,15 +124,15 @@ class _LandscapePanels:
         losses = finite(trajectory.losses)
         changed = False
         clipped = False
-        if self.log:
-            low = losses < self.floor
+        if self.log:  # a positive loss is drawn as it is, even below the axis
+            low = losses <= 0
             clipped = bool(low.any())
             losses[low] = self.floor
         self.clipped = clipped
         self.loss_line.set_data(np.arange(len(losses)), losses)
         message = trajectory.message()
         if clipped:  # in the (moving) title: saying so costs no full redraw
-            message += f" · log axis: below {self.floor:.0e} (e.g. 0) drawn at {self.floor:.0e}"
+            message += " · log axis: a loss of exactly 0 is drawn on the bottom edge"
         _set_title(self.title, f"{headline}\n{message}", trajectory.diverged)
         if steps != self.steps:
             self.steps = steps
