@@ -36,7 +36,18 @@ __all__ = [
 WRONG = "tab:red"
 PATH = "tab:orange"
 MINIMUM = "tab:green"
-RUN_COLORS = ("tab:orange", "tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan")
+RUN_COLORS = (
+    "tab:orange",
+    "tab:purple",
+    "tab:brown",
+    "tab:pink",
+    "tab:olive",
+    "tab:cyan",
+    "tab:gray",
+    "black",
+    "gold",
+    "navy",
+)
 """One colour per run, in order: ``plot_losses`` uses them, so pass ``color=RUN_COLORS[k]``
 to ``plot_trajectory`` to draw run k's path in the colour of its loss curve. (Blue is the
 landscape, green its minima, red a warning.)"""

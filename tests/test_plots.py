@@ -181,3 +181,10 @@ def test_wide_figures_fit_a_notebook_column(make):
     """≤ 9.5 in at 100 dpi: shown at full size in a ~950 px JupyterLab column."""
     fig = make()
     assert fig.get_figwidth() <= 9.5
+
+
+def test_up_to_ten_loss_curves_get_ten_different_colours():
+    curves = {f"run {k}": np.geomspace(1.0, 0.1, 5) * (k + 1) for k in range(10)}
+    ax = plots.plot_losses(curves)
+    colors = [matplotlib.colors.to_hex(line.get_color()) for line in ax.lines]
+    assert len(set(colors)) == 10
