@@ -13,16 +13,17 @@ Implement-it exercises hand the checker a *function*; it is called on fresh rand
 inputs and compared with the package's own implementation by relative error
 (:func:`rel_error`, CS231n's scale: below ``RIGHT = 1e-7`` the two agree).
 
-    core            Feedback, rel_error, the shared machinery
-    training_loop   the loop's steps in order, cross-entropy, one training step (00, 02)
-    layers          kernel and bias: shapes, a dense forward pass (01)
+    core            Feedback, rel_error, check_implementation: what every checker shares
+    training_loop   the loop's steps in order, one cross-entropy, one training step (00, 02)
+    layers          kernel and bias: shapes, a forward pass, dense_forward (01)
     naive_update    counting parameters and forward passes, a finite-difference partial (03)
-    gradient        slopes, a descent step, a numerical gradient (04)
-    sgd             steps per epoch, one SGD epoch over mini-batches (05)
-    learning_rate   a step on a parabola, the best rate of a sweep, the stable limit (06)
-    momentum        the momentum rule, Adam with bias correction (07)
-    backprop        the chain rule, a dense layer's backward pass, softmax's gradient (08)
-    glossary        the glossary quiz and assembling fit (09)
+    gradient        a slope, a descent step, a numerical gradient (04)
+    sgd             steps per epoch, a chunked full gradient, one SGD epoch (05)
+    learning_rate   a step on a parabola, a sweep's best rate, a descent step, the stable
+                    limit of a quadratic (06, 07)
+    momentum        the momentum rule by hand and as a function, adam_step (07)
+    backprop        the chain rule, an input gradient, dense_backward, softmax's gradient (08)
+    glossary        the 17-term glossary quiz and fit assembled from its pieces (09)
 """
 
 from .backprop import *  # noqa: F403
