@@ -3,6 +3,7 @@
 import math
 
 import nbformat
+import numpy as np
 import pytest
 
 from helpers import bench
@@ -145,6 +146,19 @@ def test_the_growth_per_rerun_sees_a_leak(tmp_path):
     nbformat.write(nb, path)
     row = notebook_memory(path, reruns=2)
     assert 35 < row["growth"] < 45, row
+
+
+def test_a_kernel_is_not_charged_for_the_process_that_started_it(tmp_path):
+    """ru_maxrss would count the fork of a large parent; the probe must not."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nb.cells = [nbformat.v4.new_code_cell("x = 1")]
+    path = tmp_path / "tiny.ipynb"
+    nbformat.write(nb, path)
+    ballast = np.ones(300 * 2**20 // 8)  # 300 MiB, touched, in this (parent) process
+    row = notebook_memory(path, reruns=1)
+    assert ballast.sum() > 0
+    assert row["run_all"] < 200, row  # a bare kernel is well under 200 MiB
 
 
 def test_run_rejects_an_unknown_part():

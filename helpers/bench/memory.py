@@ -62,17 +62,21 @@ NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 # What a class on one shared hub node needs from each kernel (issue 12), in MiB.
 NOTEBOOK_TARGETS = {"run_all": 350, "run_all_twice": 400, "growth": 20}
 
-# Run in the kernel after each Run All: peak RSS (ru_maxrss, KiB on Linux) and the RSS
-# now, after a garbage collection (KiB, from /proc; -1 where there is no /proc).
+# Run in the kernel after each Run All: its peak RSS and its RSS now, after a garbage
+# collection, in KiB. Linux's VmHWM is the peak of this process's own memory since it
+# started; ru_maxrss is not (it also counts the copy of the parent a fork made before exec,
+# so a kernel started by a large process would seem as large). Elsewhere: ru_maxrss, -1.
 _PROBE = """
-import gc as _gc, os as _os, resource as _resource
+import gc as _gc, resource as _resource
 _gc.collect()
+_peak, _now = _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss, -1
 try:
-    with open("/proc/self/statm") as _f:
-        _now = int(_f.read().split()[1]) * _os.sysconf("SC_PAGE_SIZE") // 1024
-except OSError:
-    _now = -1
-print("RSS", _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss, _now)
+    with open("/proc/self/status") as _f:
+        _status = dict(line.split(":", 1) for line in _f if ":" in line)
+    _peak, _now = (int(_status[key].split()[0]) for key in ("VmHWM", "VmRSS"))
+except (OSError, KeyError, ValueError):
+    pass
+print("RSS", _peak, _now)
 """
 
 
