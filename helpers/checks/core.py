@@ -249,11 +249,12 @@ def check_implementation(
     own copy, so a function that changes its inputs in place cannot change the reference.
     outputs: names of what the function returns (one name: it returns one array; several:
     a tuple in that order). The answer is right when every output of every case is within
-    ``tolerance`` relative error of the reference; otherwise the first matching
+    ``tolerance`` relative error of the reference (a blank answer gets "Not answered
+    yet" without the hint: the hint is for an attempt); otherwise the first matching
     ``Mistake`` names the error, or the message says which output is off and by how much.
     """
     if is_blank(function):
-        return not_answered(f"the function {name}", hint)
+        return not_answered(f"the function {name}")
     if not callable(function):
         return wrong(
             f"{name} should be a function, got {type(function).__name__}.",
@@ -270,7 +271,7 @@ def check_implementation(
                 hint or "Run it on a small input and print the shapes of what you compute.",
             )
         if is_blank(result) and case_number == 1:
-            return not_answered(f"the body of {name} (it returns nothing yet)", hint)
+            return not_answered(f"the body of {name} (it returns nothing yet)")
         got = _outputs(result, count)
         expected = _outputs(reference(*_copy(args)), count)
         if got is None:
