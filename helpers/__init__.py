@@ -13,6 +13,7 @@ One module per idea of the lecture:
     plots       the pictures the notebooks draw
     widgets     sliders for learning rate and momentum
     checks      friendly answers to the check-yourself exercises
+    threads     BLAS threads that follow the CPUs a kernel may use (shared servers)
     bench       ``python -m helpers.bench``: speed, widgets, memory and a classroom's load
 
 Importing ``helpers`` only defines names: it seeds nothing, loads no data and leaves
