@@ -33,7 +33,7 @@ from __future__ import annotations
 import argparse
 
 from .classroom import classroom
-from .common import SIZES, _numpy_threads, machine, training_data
+from .common import BATCH_SIZE, N_TRAIN, SIZES, _numpy_threads, machine, training_data
 from .memory import memory_child, peak_memory, series_memory
 from .report import format_report
 from .speed import (
@@ -65,7 +65,6 @@ __all__ = [
 ]
 
 PARTS = ("speed", "widgets", "memory", "classroom")
-BATCH = 128
 
 
 def run(quick: bool = False, rounds: int = 7, parts=PARTS) -> dict:
@@ -81,7 +80,7 @@ def run(quick: bool = False, rounds: int = 7, parts=PARTS) -> dict:
     rounds = 1 if quick else rounds
     info = machine()  # before PyTorch or JAX load their own thread pools
     threads = _numpy_threads()
-    x, y, data = training_data(60_000 if steps is None else steps * BATCH)
+    x, y, data = training_data(N_TRAIN if steps is None else steps * BATCH_SIZE)
     results = {
         "quick": quick,
         "parts": tuple(parts),
