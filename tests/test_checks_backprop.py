@@ -6,6 +6,7 @@ import pytest
 
 from helpers.checks import (
     Feedback,
+    check_chain_rule,
     check_dense_backward,
     check_input_gradient,
     check_softmax_cross_entropy_grad,
@@ -196,3 +197,27 @@ def test_input_gradient_wrong(answer, hint):
 def test_input_gradient_blank(blank):
     result = check_input_gradient(blank, W, X, B, Y)
     assert not result.passed and not result.answered
+
+
+# ---------------------------------------------------------------- the chain rule by hand ----
+
+
+@pytest.mark.parametrize(("w", "x", "b", "y"), [(2.0, 3.0, 1.0, 4.0), (-0.5, 1.5, 0.2, 1.0)])
+def test_chain_rule_right(w, x, b, y):
+    assert check_chain_rule(2 * (w * x + b - y) * x, w, x, b, y).passed
+
+
+@pytest.mark.parametrize("answer", [6.0, 9.0, -18.0, 9.0001, 0.0, "dl/dw"])
+def test_chain_rule_wrong(answer):
+    # w=2, x=3, b=1, y=4: z = 3, dl/dw = 18, dl/db = 6, z·x = 9, l = 9.
+    _not_yet(check_chain_rule(answer, 2.0, 3.0, 1.0, 4.0))
+
+
+def test_chain_rule_names_the_bias_gradient():
+    assert "dl/db" in check_chain_rule(6.0, 2.0, 3.0, 1.0, 4.0).message
+
+
+def _not_yet(result):
+    assert isinstance(result, Feedback)
+    assert not result.passed and result.answered and result.hint, result
+    assert str(result).startswith("Not yet: ")

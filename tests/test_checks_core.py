@@ -1,10 +1,14 @@
 """The checkers' shared core: Feedback, blank answers, and check_implementation."""
 
+import math
+
 import numpy as np
 import pytest
 
+from helpers import checks
 from helpers.checks import Feedback, UsageError
 from helpers.checks.core import Mistake, answer_checker, check_implementation, is_blank
+from helpers.layers import Dense
 
 RNG = np.random.default_rng(0)
 CASES = [(RNG.normal(size=(3, 4)), RNG.normal(size=4)) for _ in range(3)]
@@ -98,3 +102,62 @@ def test_answer_checker_turns_a_crash_into_feedback_but_not_misuse():
     assert not crashed.passed and "ZeroDivisionError" in crashed.message
     with pytest.raises(UsageError, match="option"):
         check(1, option="b")
+
+
+# ------------------------------------------------------------------------------ feedback ----
+
+
+def test_feedback_shows_a_pass_without_hint():
+    result = Feedback(True, "well done.")
+    assert str(result) == "Right: well done."
+    assert "Right" in result._repr_markdown_()
+    assert "Hint" not in str(result)
+
+
+def test_feedback_shows_a_fail_with_its_hint():
+    result = Feedback(False, "not this.", "try that.")
+    assert str(result).startswith("Not yet: not this.")
+    assert "Hint: try that." in str(result)
+    assert "try that." in result._repr_markdown_()
+    assert repr(result) == str(result)
+
+
+def test_every_public_checker_is_listed():
+    names = [name for name in dir(checks) if name.startswith("check_")]
+    assert names
+    assert set(names) <= set(checks.__all__)
+
+
+# ------------------------------------------------- a blank answer to every value checker ----
+
+
+BLANK_CALLS = {
+    "check_training_loop_order": lambda blank: checks.check_training_loop_order(blank),
+    "check_kernel_shape": lambda blank: checks.check_kernel_shape(blank),
+    "check_layer_output_shape": lambda blank: checks.check_layer_output_shape(blank),
+    "check_forward_pass": lambda blank: checks.check_forward_pass(
+        Dense(4, 3, seed=0), np.zeros((2, 4)), blank
+    ),
+    "check_random_accuracy": lambda blank: checks.check_random_accuracy(blank),
+    "check_cross_entropy": lambda blank: checks.check_cross_entropy(blank, probability=0.5),
+    "check_num_params": lambda blank: checks.check_num_params(blank),
+    "check_naive_cost": lambda blank: checks.check_naive_cost(blank, num_params=10),
+    "check_slope": lambda blank: checks.check_slope(math.sin, 0.0, blank),
+    "check_descent_step": lambda blank: checks.check_descent_step([1.0], [2.0], 0.1, blank),
+    "check_steps_per_epoch": lambda blank: checks.check_steps_per_epoch(blank),
+    "check_parabola_step": lambda blank: checks.check_parabola_step(blank, learning_rate=0.1),
+    "check_best_learning_rate": lambda blank: checks.check_best_learning_rate(
+        blank, [0.1, 1.0], [0.5, 0.2]
+    ),
+    "check_chain_rule": lambda blank: checks.check_chain_rule(blank, w=1.0, x=2.0, b=0.0, y=1.0),
+    "check_glossary_quiz": lambda blank: checks.check_glossary_quiz(blank),
+}
+
+
+@pytest.mark.parametrize("blank", [..., None], ids=["ellipsis", "none"])
+@pytest.mark.parametrize("name", sorted(BLANK_CALLS))
+def test_a_blank_answer_is_not_answered_yet(name, blank):
+    result = BLANK_CALLS[name](blank)
+    assert isinstance(result, Feedback)
+    assert not result.passed and not result.answered
+    assert str(result).startswith("Not answered yet: fill in ")

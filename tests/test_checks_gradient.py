@@ -4,7 +4,7 @@ written by the student, against helpers.gradients.numerical_gradient."""
 import numpy as np
 import pytest
 
-from helpers.checks import check_numerical_gradient
+from helpers.checks import check_descent_step, check_numerical_gradient, check_slope
 
 
 def in_place(f, w, epsilon=1e-5):
@@ -145,3 +145,48 @@ def test_numerical_gradient_that_raises():
 def test_numerical_gradient_not_a_function():
     result = check_numerical_gradient(np.zeros(3))
     assert not result.passed and "function" in result.message
+
+
+# ------------------------------------------------------------ slope and one descent step ----
+
+
+def square(x):
+    return x**2
+
+
+@pytest.mark.parametrize(
+    ("answer", "passed", "hint"),
+    [
+        (6.0, True, ""),
+        ((square(3 + 1e-6) - square(3)) / 1e-6, True, ""),
+        (-6.0, False, "numerator"),
+        (9.0, False, "how fast f changes"),
+        ((square(4) - square(3)) / 1, False, "smaller ε"),
+    ],
+)
+def test_check_slope(answer, passed, hint):
+    result = check_slope(square, 3.0, answer)
+    assert result.passed is passed
+    assert hint in result.hint
+
+
+def test_check_slope_needs_a_function():
+    with pytest.raises(TypeError, match="function"):
+        check_slope(9.0, 3.0, 6.0)
+
+
+@pytest.mark.parametrize(
+    ("answer", "passed", "hint"),
+    [
+        ([-8.82, 0.9], True, ""),
+        ([-9.18, 2.1], False, "Subtract"),
+        ([-7.2, -4.5], False, "learning rate"),
+        ([-9.0, 1.5], False, "coordinate by coordinate"),
+        ([-8.82], False, "as many numbers"),
+    ],
+)
+def test_check_descent_step(answer, passed, hint):
+    point, gradient = np.array([-9.0, 1.5]), np.array([-1.8, 6.0])
+    result = check_descent_step(point, gradient, 0.1, answer)
+    assert result.passed is passed
+    assert hint in result.hint

@@ -5,8 +5,10 @@ import pytest
 
 from helpers.checks import (
     Feedback,
+    check_best_learning_rate,
     check_gradient_descent_step,
     check_largest_stable_learning_rate,
+    check_parabola_step,
 )
 
 
@@ -130,3 +132,47 @@ def test_largest_stable_learning_rate_blank(blank):
 def test_largest_stable_learning_rate_needs_a_quadratic(kwargs):
     with pytest.raises(ValueError, match="curvature|momentum"):
         check_largest_stable_learning_rate(0.5, **kwargs)
+
+
+# -------------------------------------- one step on the parabola, the best learning rate ----
+
+
+@pytest.mark.parametrize("learning_rate", [0.05, 0.3, 1.1])
+def test_parabola_step_right(learning_rate):
+    result = check_parabola_step(1 - 2 * learning_rate, learning_rate)
+    assert result.passed, str(result)
+
+
+@pytest.mark.parametrize("answer", [0.7, 1.6, -0.6, 0.6, 0.123, "x"])
+def test_parabola_step_wrong(answer):
+    _not_yet(check_parabola_step(answer, 0.3))
+
+
+# --------------------------------------------------------- best learning rate ----
+
+RATES = [0.001, 0.01, 0.1, 1.0, 10.0]
+LOSSES = [2.1, 0.9, 0.3, 0.5, float("inf")]
+
+
+def test_best_learning_rate_right():
+    assert check_best_learning_rate(0.1, RATES, LOSSES).passed
+
+
+@pytest.mark.parametrize("choice", [0.001, 1.0, 10.0, 0.05, "best"])
+def test_best_learning_rate_wrong(choice):
+    _not_yet(check_best_learning_rate(choice, RATES, LOSSES))
+
+
+def test_best_learning_rate_says_diverged():
+    assert "diverged" in check_best_learning_rate(10.0, RATES, LOSSES).message
+
+
+def test_best_learning_rate_needs_matching_lists():
+    with pytest.raises(ValueError, match="same length"):
+        check_best_learning_rate(0.1, RATES, LOSSES[:-1])
+
+
+def _not_yet(result):
+    assert isinstance(result, Feedback)
+    assert not result.passed and result.answered and result.hint, result
+    assert str(result).startswith("Not yet: ")

@@ -4,7 +4,12 @@ form and ``adam_step`` with bias correction, each against the package's optimize
 import numpy as np
 import pytest
 
-from helpers.checks import Feedback, check_adam_step, check_momentum_step_function
+from helpers.checks import (
+    Feedback,
+    check_adam_step,
+    check_momentum_step,
+    check_momentum_step_function,
+)
 from helpers.optim import Adam
 
 
@@ -149,3 +154,51 @@ def test_adam_step_blank(answer):
 def test_adam_step_that_raises_is_feedback():
     result = check_adam_step(_raises)
     assert not result.passed and "ValueError: a bug" in result.message
+
+
+# ------------------------------------------------------ a momentum step by hand (values) ----
+
+
+STATE = dict(
+    velocity=np.array([0.5, -1.0]),
+    w=np.array([1.0, 2.0]),
+    gradient=np.array([2.0, -3.0]),
+    learning_rate=0.1,
+    momentum=0.9,
+)
+
+
+def _momentum_answer():
+    velocity = STATE["momentum"] * STATE["velocity"] - STATE["learning_rate"] * STATE["gradient"]
+    return velocity, STATE["w"] + velocity
+
+
+def test_momentum_step_values_right():
+    velocity, w = _momentum_answer()
+    assert check_momentum_step(velocity, w, **STATE).passed
+
+
+def test_momentum_step_values_right_for_numbers():
+    result = check_momentum_step(
+        0.35, 1.35, velocity=0.5, w=1.0, gradient=1.0, learning_rate=0.1, momentum=0.9
+    )
+    assert result.passed, str(result)
+
+
+@pytest.mark.parametrize(
+    "mistake",
+    ["no momentum", "uphill", "old velocity", "w minus velocity", "w unchanged", "shape", "text"],
+)
+def test_momentum_step_values_wrong(mistake):
+    velocity, w = _momentum_answer()
+    s = STATE
+    answers = {
+        "no momentum": (-s["learning_rate"] * s["gradient"], w),
+        "uphill": (s["momentum"] * s["velocity"] + s["learning_rate"] * s["gradient"], w),
+        "old velocity": (velocity, s["w"] + s["velocity"]),
+        "w minus velocity": (velocity, s["w"] - velocity),
+        "w unchanged": (velocity, s["w"]),
+        "shape": (velocity[:1], w),
+        "text": ("fast", w),
+    }
+    _not_yet(check_momentum_step(*answers[mistake], **STATE), "")

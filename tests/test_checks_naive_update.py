@@ -4,7 +4,13 @@ difference of one coefficient written by the student."""
 import numpy as np
 import pytest
 
-from helpers.checks import UsageError, check_both_nudges_climb, check_partial
+from helpers.checks import (
+    UsageError,
+    check_both_nudges_climb,
+    check_naive_cost,
+    check_num_params,
+    check_partial,
+)
 
 # ------------------------------------------------- both nudges climb ----
 
@@ -129,3 +135,43 @@ def test_partial_gets_float64_arrays():
 
     assert check_partial(spy).passed
     assert dtypes and all(d == np.float64 for d in dtypes)
+
+
+# ----------------------------------------------- parameters and cost of the naive update ----
+
+
+@pytest.mark.parametrize(
+    ("answer", "sizes", "passed", "hint"),
+    [
+        (407_050, (784, 512, 10), True, ""),
+        (8, (3, 2), True, ""),
+        (406_528, (784, 512, 10), False, "bias"),
+        (400_000, (784, 512, 10), False, "(D, M) kernel"),
+    ],
+)
+def test_check_num_params(answer, sizes, passed, hint):
+    result = check_num_params(answer, sizes)
+    assert result.passed is passed
+    assert hint in result.hint
+
+
+@pytest.mark.parametrize(
+    ("answer", "method", "passed", "hint"),
+    [
+        (814_100, "central", True, ""),
+        (407_051, "forward", True, ""),
+        (407_051, "central", False, "l(w − ε)"),
+        (814_100, "forward", False, "l(w) once"),
+        (407_050, "forward", False, "l(w) itself"),
+        (2, "central", False, "multiply"),
+    ],
+)
+def test_check_naive_cost(answer, method, passed, hint):
+    result = check_naive_cost(answer, 407_050, method=method)
+    assert result.passed is passed
+    assert hint in result.hint
+
+
+def test_check_naive_cost_rejects_an_unknown_method():
+    with pytest.raises(ValueError, match="central"):
+        check_naive_cost(10, 5, method="backward")

@@ -2,9 +2,11 @@
 epoch over shuffled mini-batches written by the student, against the package's batches,
 mean_squared_error and SGD."""
 
+import math
+
 import pytest
 
-from helpers.checks import check_chunk_weight, check_sgd_epoch
+from helpers.checks import Feedback, check_chunk_weight, check_sgd_epoch, check_steps_per_epoch
 from helpers.losses import mean_squared_error
 
 
@@ -133,3 +135,28 @@ def test_chunk_weight(answer, passed, hint):
 @pytest.mark.parametrize("blank", [..., None])
 def test_chunk_weight_blank(blank):
     assert check_chunk_weight(blank).answered is False
+
+
+# ----------------------------------------------------------------------- steps per epoch ----
+
+
+@pytest.mark.parametrize(("num_examples", "batch_size"), [(60000, 128), (60000, 2048), (100, 10)])
+def test_steps_per_epoch_right(num_examples, batch_size):
+    steps = math.ceil(num_examples / batch_size)
+    result = check_steps_per_epoch(steps, num_examples, batch_size)
+    assert result.passed, str(result)
+
+
+@pytest.mark.parametrize("answer", [468, 468.75, 60000 * 128, 7, "many", [469, 1]])
+def test_steps_per_epoch_wrong(answer):
+    _not_yet(check_steps_per_epoch(answer))
+
+
+def test_steps_per_epoch_hint_mentions_rounding_up():
+    assert "ceil" in check_steps_per_epoch(468).hint
+
+
+def _not_yet(result):
+    assert isinstance(result, Feedback)
+    assert not result.passed and result.answered and result.hint, result
+    assert str(result).startswith("Not yet: ")

@@ -1,12 +1,15 @@
 """The training-loop checkers of notebook 02: the loop's five steps in order, and one
 training step written from the pieces (forward, loss, backward, update)."""
 
+import math
+
 import numpy as np
 import pytest
 
 from helpers.checks import (
     TRAINING_LOOP_WITH_BACKWARD,
     UsageError,
+    check_cross_entropy,
     check_training_loop_order,
     check_training_step,
 )
@@ -159,3 +162,50 @@ def test_training_step_is_checked_on_copies():
     assert check_training_step(spy).passed
     assert len({id(m) for m in models}) == len(models) >= 3
     assert all(m.layers[0].dtype == np.float64 for m in models)
+
+
+# ---------------------------------------------------------- the four steps (notebook 00) ----
+
+
+@pytest.mark.parametrize(
+    ("answer", "passed", "hint"),
+    [
+        (["draw a batch", "forward pass", "loss", "update"], True, ""),
+        (("Draw a batch ", "forward pass", "LOSS", "update"), True, ""),
+        (["forward pass", "draw a batch", "loss", "update"], False, "starts with data"),
+        (["draw a batch", "loss", "forward pass", "update"], False, "predictions"),
+        (["draw a batch", "forward pass", "update", "loss"], False, "how wrong"),
+        (["draw a batch", "forward pass", "loss"], False, "missing"),
+        (["draw a batch", "backprop", "loss", "update"], False, "'forward pass'"),
+        (42, False, "list"),
+    ],
+)
+def test_the_four_steps_in_order(answer, passed, hint):
+    result = check_training_loop_order(answer)
+    assert result.passed is passed
+    assert hint in result.hint
+
+
+# ----------------------------------------------------------------- cross-entropy by hand ----
+
+
+@pytest.mark.parametrize(
+    ("answer", "passed", "hint"),
+    [
+        (-math.log(0.01), True, ""),
+        (np.float32(-np.log(0.01)), True, ""),
+        (math.log(0.01), False, "minus the log"),
+        (-math.log10(0.01), False, "np.log10"),
+        (-math.log(0.99), False, "true class"),
+        (0.5, False, "-np.log"),
+    ],
+)
+def test_check_cross_entropy(answer, passed, hint):
+    result = check_cross_entropy(answer, probability=0.01)
+    assert result.passed is passed
+    assert hint in result.hint
+
+
+def test_check_cross_entropy_rejects_an_impossible_probability():
+    with pytest.raises(ValueError, match="probability"):
+        check_cross_entropy(1.0, probability=1.5)
