@@ -12,6 +12,8 @@ two passes *per parameter*; backpropagation gets all of them for about the price
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Callable
 
 import numpy as np
@@ -27,6 +29,33 @@ METHODS = ("central", "forward")
 def _check_method(method: str) -> None:
     if method not in METHODS:
         raise ValueError(f"method must be 'central' or 'forward', got {method!r}.")
+
+
+def _check_f_and_h(f, h) -> None:
+    if not callable(f):
+        raise TypeError(
+            "f must be the loss as a function of w, e.g. lambda w: float(np.sum(w ** 2)), "
+            f"got {describe(f)}."
+        )
+    if isinstance(h, bool) or not isinstance(h, numbers.Real) or not (math.isfinite(h) and h > 0):
+        raise ValueError(
+            f"h (the step ε) must be a small number > 0, e.g. h=1e-5, got {describe(h)}."
+        )
+
+
+def _check_index(w: np.ndarray, index) -> tuple:
+    """``index`` as a tuple into ``w``: a tuple of w.ndim whole numbers, or a flat position."""
+    try:
+        if not isinstance(index, tuple):
+            index = np.unravel_index(index, w.shape)
+        w[index].item()  # one coefficient, inside w
+        return index
+    except (IndexError, TypeError, ValueError):
+        raise IndexError(
+            f"index must pick one coefficient of w (shape {w.shape}): a tuple of {w.ndim} "
+            f"whole number{'s' if w.ndim != 1 else ''} such as {(0,) * w.ndim}, or a flat "
+            f"position 0 … {w.size - 1}; got {describe(index)}."
+        ) from None
 
 
 def _check_w(w, where: str) -> None:
@@ -85,11 +114,9 @@ def numerical_partial(
     index: which coefficient, e.g. ``(0, 0)`` or a flat position.
     """
     _check_method(method)
-    if not h > 0:
-        raise ValueError(f"h (the step ε) must be > 0, got {h}.")
+    _check_f_and_h(f, h)
     _check_w(w, "numerical_partial")
-    if not isinstance(index, tuple):
-        index = np.unravel_index(index, w.shape)
+    index = _check_index(w, index)
     old = w[index].copy()
     try:
         w[index] = old + h
@@ -117,6 +144,7 @@ def numerical_gradient(
     lost in rounding.
     """
     _check_method(method)
+    _check_f_and_h(f, h)
     _check_w(w, "numerical_gradient")
     grad = np.zeros(w.shape, dtype=np.float64)
     if method == "forward":

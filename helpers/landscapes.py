@@ -15,6 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .train import loss_rose_message
+from .validation import check_optimizer, describe
+
 __all__ = [
     "Landscape",
     "Trajectory",
@@ -129,11 +132,15 @@ class Trajectory:
     losses: (T + 1,)   the loss at each of those points
     diverged_at: the first step whose loss blew up (> 1e12 or not finite), else None;
                  the run stops there, so it may have fewer than T steps.
+    warning:     if the loss ended higher than it started without blowing up, why and
+                 what to do (``train.loss_rose_message``: the learning rate is too high),
+                 else ""
     """
 
     points: np.ndarray
     losses: np.ndarray
     diverged_at: int | None
+    warning: str = ""
 
     @property
     def diverged(self) -> bool:
@@ -158,14 +165,13 @@ def descend(landscape: Landscape, start, optimizer, steps: int) -> Trajectory:
 
     start: (P,) numbers or None for ``landscape.start``. The optimizer's state is reset
     first, so the same optimizer object can be reused run after run (as a widget does).
+    A run whose loss ends higher than it started says why in ``Trajectory.warning``.
     """
+    _check_landscape(landscape)
+    p = _check_start(landscape, start)
+    _check_descent_optimizer(optimizer)
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ValueError(f"steps must be a whole number >= 0, got {steps!r}.")
-    p = np.array(landscape.start if start is None else start, dtype=np.float64).reshape(-1)
-    if p.shape != (landscape.dim,):
-        raise ValueError(
-            f"start must have {landscape.dim} coordinate(s) for {landscape!r}, got {p.shape[0]}."
-        )
     optimizer.reset()
     points = [p.copy()]
     losses = [float(landscape.loss(p))]
@@ -179,4 +185,76 @@ def descend(landscape: Landscape, start, optimizer, steps: int) -> Trajectory:
             if not math.isfinite(loss) or abs(loss) > BLOW_UP:
                 diverged_at = t
                 break
-    return Trajectory(np.array(points), np.array(losses), diverged_at)
+    warning = "" if diverged_at is not None else loss_rose_message(losses, optimizer, window=1)
+    return Trajectory(np.array(points), np.array(losses), diverged_at, warning)
+
+
+# Optimizers with learning rates that suit these small landscapes, for messages.
+_OPTIMIZER_EXAMPLES = {
+    "sgd": "helpers.optim.SGD(learning_rate=0.1)",
+    "momentum": "helpers.optim.SGD(learning_rate=0.1, momentum=0.9)",
+    "rmsprop": "helpers.optim.RMSprop(learning_rate=0.1)",
+    "adagrad": "helpers.optim.Adagrad(learning_rate=1.0)",
+    "adam": "helpers.optim.Adam(learning_rate=0.1)",
+    "adamw": "helpers.optim.AdamW(learning_rate=0.1)",
+}
+
+
+def _check_landscape(landscape) -> None:
+    if isinstance(landscape, Landscape):
+        return
+    hint = ""
+    if isinstance(landscape, str):
+        named = {key.lower(): key for key in LANDSCAPES}
+        key = named.get(landscape.strip().lower())
+        if key is not None:
+            variable = next(k for k, v in globals().items() if v is LANDSCAPES[key])
+            hint = (
+                f"; pass the landscape itself, not its name: from helpers.landscapes import "
+                f"{variable} (or LANDSCAPES[{key!r}])"
+            )
+        else:
+            hint = f"; the landscapes are in helpers.landscapes.LANDSCAPES: {', '.join(LANDSCAPES)}"
+    raise TypeError(
+        "landscape must be a Landscape such as helpers.landscapes.parabola or "
+        f"helpers.landscapes.bowl, got {describe(landscape)}{hint}."
+    )
+
+
+def _check_start(landscape: Landscape, start) -> np.ndarray:
+    """``start`` as a (P,) float64 array (a copy: descend moves it), or landscape.start."""
+    dim = landscape.dim
+    example = f"e.g. {tuple(landscape.start)}, or None for the landscape's own start"
+    wrong_type = TypeError(
+        f"start must be {dim} number{'s' if dim > 1 else ''}, one per coordinate of "
+        f"{landscape!r} ({example}), got {describe(start)}."
+    )
+    if start is None:
+        start = landscape.start
+    elif isinstance(start, (str, bytes, dict, set)):
+        raise wrong_type
+    try:
+        p = np.array(start, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise wrong_type from None
+    if p.shape != (dim,):
+        raise ValueError(
+            f"start must have {dim} coordinate{'s' if dim > 1 else ''} for {landscape!r} "
+            f"({example}), got {p.shape[0]}."
+        )
+    if not np.isfinite(p).all():
+        raise ValueError(
+            f"start must be finite numbers ({example}), got {p.tolist()}: from NaN or inf "
+            "no step can lead anywhere."
+        )
+    return p
+
+
+def _check_descent_optimizer(optimizer) -> None:
+    check_optimizer(optimizer, examples=_OPTIMIZER_EXAMPLES)
+    if not callable(getattr(optimizer, "reset", None)):
+        raise TypeError(
+            f"descend resets the optimizer before each run, but {describe(optimizer)} has no "
+            "reset() method; pass one of helpers.optim's optimizers, e.g. "
+            f"{_OPTIMIZER_EXAMPLES['adam']}."
+        )

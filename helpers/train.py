@@ -32,7 +32,7 @@ from .validation import (
     describe,
 )
 
-__all__ = ["BLOW_UP", "History", "Trainer", "evaluate", "fit"]
+__all__ = ["BLOW_UP", "History", "Trainer", "evaluate", "fit", "loss_rose_message"]
 
 BLOW_UP = 100.0  # training stops when the loss exceeds this many times its first value
 
@@ -46,7 +46,8 @@ class History:
     val_accuracy:  accuracy on ``validation_data`` after each epoch (empty without it)
     seconds:       wall-clock seconds of each epoch
     diverged:      True if the loss became inf or nan, or grew over BLOW_UP × its first value
-    interrupted:   True if fit was stopped (KeyboardInterrupt: Ctrl-C, the Stop button)
+    interrupted:   True if fit, or the last ``Trainer.run``, was stopped (KeyboardInterrupt:
+                   Ctrl-C, the Stop button)
     message:       why training stopped early, or a warning about how it went, e.g. that
                    the loss ended higher than it started ("" when all went well)
     """
@@ -110,7 +111,7 @@ class Trainer:
         self.model = model
         self.optimizer = optimizer
         self.loss_fn = loss
-        self.rng = np.random.default_rng(seed)
+        self.rng = _rng(seed)
         self.history = History()
         self.epoch = 0  # epochs completed
         self._order = self.rng.permutation(len(self.x))
@@ -119,6 +120,7 @@ class Trainer:
         self._yb = np.empty(self.batch_size, dtype=self.y.dtype)  # (B,)
         self._correct = 0  # right answers seen so far this epoch
         self._seen = 0
+        self._rose_said = False  # the last run warned that the loss ended above its start
 
     @property
     def steps_per_epoch(self) -> int:
@@ -135,6 +137,8 @@ class Trainer:
 
     def step(self) -> float:
         """One training step; returns its loss (a float, maybe inf or nan if it diverged)."""
+        if self._pos >= len(self._order):  # a step interrupted at the end of an epoch
+            self._end_epoch()
         xb, yb = self._next_batch()
         logits = self.model.forward(xb)  # forward,  (B, C)
         loss, dlogits = self.loss_fn(logits, yb)  # loss
@@ -174,14 +178,56 @@ class Trainer:
             "try one ten times smaller."
         )
 
-    def run(self, steps: int) -> list[float]:
-        """Take up to ``steps`` steps (fewer if the loss diverges); return their losses."""
-        losses = []
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            for _ in range(steps):
-                if self.history.diverged:
-                    break
-                losses.append(self.step())
+    def run(self, steps: int, *, verbose: bool = True) -> list[float]:
+        """Take up to ``steps`` steps (fewer if the loss diverges); return their losses.
+
+        An interrupt (Ctrl-C, or the notebook's Stop button, also while a widget's
+        callback runs this) ends the run cleanly after the current step, as in ``fit``:
+        one line says how far it got, ``history.interrupted`` is True and the losses so
+        far are returned. The model keeps what it learned; ``run`` again goes on from there.
+        (A second interrupt stops at once, maybe within a step.)
+
+        ``history.message`` says why a run stopped early (divergence, an interrupt) or
+        warns that the loss, over the whole training so far, ended higher than it started
+        (``loss_rose_message``). With ``verbose`` such a message is printed once, when it
+        first appears; the interrupt's line is always printed.
+        """
+        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+            raise ValueError(f"steps must be a whole number >= 0, got {steps!r}.")
+        history = self.history
+        was_diverged = history.diverged
+        if not was_diverged:  # the last run's interrupt or warning no longer applies
+            history.message, history.interrupted = "", False
+        losses: list[float] = []
+        before = history.steps  # steps trained before this run
+        in_step = False
+        try:
+            with (
+                _StopRequest() as stop,
+                np.errstate(over="ignore", invalid="ignore", divide="ignore"),
+            ):
+                for _ in range(steps):
+                    if history.diverged or stop.requested:
+                        break
+                    in_step = True
+                    losses.append(self.step())
+                    in_step = False
+                if stop.requested:
+                    raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            history.interrupted = True
+            history.message = _run_interrupted_message(len(losses), steps, before, in_step)
+            print(history.message)
+        if history.diverged:
+            if verbose and not was_diverged:
+                print(history.message)
+            return losses
+        rose = loss_rose_message(history.loss, self.optimizer)
+        if rose:
+            history.message = "\n".join(filter(None, [history.message, rose]))
+            if verbose and not self._rose_said:
+                print(rose)
+        self._rose_said = bool(rose)
         return losses
 
 
@@ -189,6 +235,19 @@ def _dtype(model):
     """The dtype the model computes in (its first layer's), float32 if it does not say."""
     layers = getattr(model, "layers", None)
     return getattr(layers[0], "dtype", np.float32) if layers else np.float32
+
+
+def _rng(seed) -> np.random.Generator:
+    """The generator that shuffles the batches; a clear word if ``seed`` is no seed."""
+    try:
+        if isinstance(seed, (bool, float, str)):
+            raise TypeError
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError):
+        raise TypeError(
+            "seed must be a whole number >= 0 such as 0 (the same seed, the same order of "
+            f"batches), or None for a different order each time; got {describe(seed)}."
+        ) from None
 
 
 def _check_loss(loss) -> None:
@@ -344,7 +403,7 @@ def fit(
         if bar is not None:
             bar.close()
     if not history.diverged:
-        rose = _loss_rose_message(history, optimizer)
+        rose = loss_rose_message(history.loss, optimizer)
         if rose:
             history.message = "\n".join(filter(None, [history.message, rose]))
     if history.message and (progress or history.interrupted):
@@ -364,6 +423,19 @@ def _check_validation_data(model, validation_data):
     )
 
 
+_KEPT = "{returned} returned and the model keeps what it learned; call {call} again to go on."
+
+
+def _run_interrupted_message(done: int, steps: int, before: int, in_step: bool) -> str:
+    """One line: how far an interrupted ``Trainer.run(steps)`` got: ``done`` of its steps
+    finished (and the next begun if ``in_step``), after ``before`` steps of earlier runs."""
+    where = f"during step {done + 1} of {steps}" if in_step else f"after step {done} of {steps}"
+    return (
+        f"Trainer.run interrupted {where} ({before + done:,} steps trained in all): "
+        + _KEPT.format(returned="the losses so far are", call="run")
+    )
+
+
 def _interrupted_message(history: History, steps_per_epoch: int, epochs: int, current) -> str:
     """One line: how far an interrupted fit got. ``current`` is (epoch, step) counted from
     0 if the interrupt came in the middle of that step, else None."""
@@ -371,9 +443,8 @@ def _interrupted_message(history: History, steps_per_epoch: int, epochs: int, cu
         epoch, step = current
         done = epoch * steps_per_epoch + step
         where = f"during step {step + 1} of {steps_per_epoch} in epoch {epoch + 1} of {epochs}"
-        return (
-            f"fit interrupted {where} ({done:,} steps done before it): the History so far is "
-            "returned and the model keeps what it learned; call fit again to go on."
+        return f"fit interrupted {where} ({done:,} steps done before it): " + _KEPT.format(
+            returned="the History so far is", call="fit"
         )
     done = history.steps
     epoch, step = divmod(done, steps_per_epoch)
@@ -381,25 +452,27 @@ def _interrupted_message(history: History, steps_per_epoch: int, epochs: int, cu
         where = f"at the end of epoch {epoch} of {epochs}"
     else:
         where = f"after step {step} of {steps_per_epoch} in epoch {epoch + 1} of {epochs}"
-    return (
-        f"fit interrupted {where} ({done:,} steps in all): the History so far is returned "
-        "and the model keeps what it learned; call fit again to go on."
+    return f"fit interrupted {where} ({done:,} steps in all): " + _KEPT.format(
+        returned="the History so far is", call="fit"
     )
 
 
-def _loss_rose_message(history: History, optimizer) -> str:
+def loss_rose_message(losses, optimizer, window: int | None = None) -> str:
     """A warning if the loss ended higher than it started ("" if not, or if too short).
 
-    Compares the mean of the first k and of the last k losses, k = steps / 10 (5 … 50),
-    so one noisy batch does not decide it. A run where it happens undid what it learned:
-    its steps are too large (learning rate, or momentum, too high).
+    losses: the loss of each step, in order (a sequence of floats). Compares the mean of
+    the first ``window`` and of the last ``window`` losses; by default window = steps / 10
+    (5 … 50, and at least 4 windows of steps), so one noisy batch does not decide it. Pass
+    window=1 for exact losses (a toy landscape, as ``landscapes.descend`` does). A run
+    where it happens undid what it learned: its steps are too large (learning rate, or
+    momentum, too high). ``optimizer`` supplies the settings named in the advice.
     """
-    n = history.steps
-    k = max(5, min(50, n // 10))
-    if n < 4 * k:
+    n = len(losses)
+    k = max(5, min(50, n // 10)) if window is None else int(window)
+    if k < 1 or n < (4 * k if window is None else k + 1):
         return ""
-    first = math.fsum(history.loss[:k]) / k
-    last = math.fsum(history.loss[-k:]) / k
+    first = math.fsum(losses[:k]) / k
+    last = math.fsum(losses[-k:]) / k
     if not last > first:  # also False when last is nan
         return ""
     lr = getattr(optimizer, "learning_rate", None)
@@ -410,10 +483,13 @@ def _loss_rose_message(history: History, optimizer) -> str:
         settings += f", momentum={momentum:g}"
         if momentum > 0.9:
             advice += " or less momentum (e.g. 0.9)"
+    if k == 1:
+        where = f"{first:.4g} at the start, {last:.4g} at the end"
+    else:
+        where = f"mean of the first {k} steps {first:.4g}, of the last {k} {last:.4g}"
     return (
-        f"the loss ended higher than it started (mean of the first {k} steps {first:.4g}, "
-        f"of the last {k} {last:.4g}) with {settings}: the steps are too large, so training "
-        f"undoes what it learns. Try {advice}."
+        f"the loss ended higher than it started ({where}) with {settings}: the steps are "
+        f"too large, so training undoes what it learns. Try {advice}."
     )
 
 

@@ -254,16 +254,26 @@ def check_model(model):
     )
 
 
-def check_optimizer(optimizer):
-    """Return ``optimizer`` if it has a ``step(params, grads)`` method; else a TypeError."""
+def check_optimizer(optimizer, examples: dict[str, str] | None = None):
+    """Return ``optimizer`` if it has a ``step(params, grads)`` method; else a TypeError.
+
+    ``examples``: {lower-case name: an example}, e.g. {"adam": "Adam(learning_rate=0.1)"},
+    for the hints; by default settings that suit MNIST (it needs "sgd" and may name more).
+    """
     if callable(getattr(optimizer, "step", None)) and not isinstance(optimizer, type):
         return optimizer
-    hint = "; create one, e.g. SGD(learning_rate=0.1) from helpers.optim"
+    examples = _OPTIMIZER_EXAMPLES if examples is None else examples
+
+    def where(example: str) -> str:
+        return "" if example.startswith("helpers.") else " from helpers.optim"
+
+    hint = f"; create one, e.g. {examples['sgd']}{where(examples['sgd'])}"
     if isinstance(optimizer, type):
-        example = _OPTIMIZER_EXAMPLES.get(optimizer.__name__.lower(), "SGD(learning_rate=0.1)")
+        example = examples.get(optimizer.__name__.lower(), examples["sgd"])
         hint = f"; create one from it: {example}"
-    elif isinstance(optimizer, str) and optimizer.lower() in _OPTIMIZER_EXAMPLES:
-        hint = f"; did you mean {_OPTIMIZER_EXAMPLES[optimizer.lower()]}, from helpers.optim?"
+    elif isinstance(optimizer, str) and optimizer.strip().lower() in examples:
+        example = examples[optimizer.strip().lower()]
+        hint = f"; did you mean {example}{where(example).replace(' ', ', ', 1)}?"
     elif _is_real_number(optimizer):
         hint = f"; that looks like a learning rate: pass SGD(learning_rate={optimizer!r})"
     end = "" if hint.endswith("?") else "."

@@ -52,8 +52,36 @@ def test_rel_error():
 def test_bad_method_and_step():
     with pytest.raises(ValueError, match="'central' or 'forward'"):
         numerical_gradient(cubic, np.zeros(2), method="backward")
-    with pytest.raises(ValueError, match="must be > 0"):
+    with pytest.raises(ValueError, match=r"h \(the step ε\) must be a small number > 0"):
         numerical_partial(cubic, np.zeros(2), 0, h=0)
+
+
+@pytest.mark.parametrize("function", [numerical_partial, numerical_gradient])
+@pytest.mark.parametrize("h", [0, -1e-5, float("nan"), "1e-5", None])
+def test_a_step_that_is_not_a_small_positive_number_says_so(function, h):
+    args = (0,) if function is numerical_partial else ()
+    with pytest.raises(ValueError) as err:
+        function(cubic, np.zeros(2), *args, h=h)
+    assert str(err.value).startswith("h (the step ε) must be a small number > 0, e.g. h=1e-5")
+
+
+@pytest.mark.parametrize("function", [numerical_partial, numerical_gradient])
+def test_f_must_be_the_loss_as_a_function(function):
+    args = (0,) if function is numerical_partial else ()
+    with pytest.raises(TypeError, match=r"^f must be the loss as a function of w, e\.g\. lambda"):
+        function("w ** 2", np.zeros(2), *args)
+
+
+@pytest.mark.parametrize("index", [6, -7, (2, 0), (0,), (0, 0, 0), "0", 1.5])
+def test_an_index_outside_w_says_which_there_are(index):
+    w = np.zeros((2, 3))
+    with pytest.raises(IndexError) as err:
+        numerical_partial(cubic, w, index)
+    assert str(err.value).startswith(
+        "index must pick one coefficient of w (shape (2, 3)): a tuple of 2 whole numbers "
+        "such as (0, 0), or a flat position 0 … 5; got "
+    )
+    assert np.array_equal(w, np.zeros((2, 3)))  # untouched
 
 
 def test_check_gradients_of_a_float64_model():

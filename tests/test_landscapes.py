@@ -15,6 +15,7 @@ from helpers.landscapes import (
     two_wells,
 )
 from helpers.optim import OPTIMIZERS, SGD, Adam
+from helpers.train import loss_rose_message
 
 
 @pytest.mark.parametrize("name", sorted(LANDSCAPES))
@@ -106,7 +107,125 @@ def test_grid_for_drawing():
 
 
 def test_bad_start_and_steps():
-    with pytest.raises(ValueError, match="start must have 2 coordinate"):
+    with pytest.raises(ValueError, match="start must have 2 coordinates"):
         descend(bowl, (1.0,), SGD(0.1), 5)
     with pytest.raises(ValueError, match="steps must be a whole number"):
         descend(bowl, None, SGD(0.1), -1)
+
+
+class StepOnly:
+    def step(self, params, grads):
+        raise AssertionError("no step may run when the input is bad")
+
+
+@pytest.mark.parametrize(
+    "optimizer, error, match",
+    [
+        (
+            "adam",
+            TypeError,
+            r"got 'adam' \(a str\); did you mean helpers\.optim\.Adam\("
+            r"learning_rate=0\.1\)\?$",
+        ),
+        (
+            "momentum",
+            TypeError,
+            r"did you mean helpers\.optim\.SGD\(learning_rate=0\.1, "
+            r"momentum=0\.9\)\?$",
+        ),
+        (
+            Adam,
+            TypeError,
+            r"got the class Adam itself; create one from it: "
+            r"helpers\.optim\.Adam\(learning_rate=0\.1\)\.$",
+        ),
+        (0.1, TypeError, r"that looks like a learning rate: pass SGD\(learning_rate=0\.1\)"),
+        (
+            None,
+            TypeError,
+            r"^optimizer must be an optimizer such as SGD\(learning_rate=0\.1\), "
+            r"got None \(a NoneType\); create one, e\.g\. helpers\.optim\.SGD\(",
+        ),
+        (
+            StepOnly(),
+            TypeError,
+            r"descend resets the optimizer before each run, but .* \(a "
+            r"StepOnly\) has no reset\(\) method; pass one of helpers\.optim's optimizers",
+        ),
+    ],
+)
+def test_something_else_where_an_optimizer_is_expected(optimizer, error, match):
+    with pytest.raises(error, match=match):
+        descend(bowl, None, optimizer, 5)
+
+
+@pytest.mark.parametrize(
+    "landscape, match",
+    [
+        (
+            "bowl",
+            r"got 'bowl' \(a str\); pass the landscape itself, not its name: from "
+            r"helpers\.landscapes import bowl \(or LANDSCAPES\['bowl'\]\)\.$",
+        ),
+        ("Two wells", r"import two_wells \(or LANDSCAPES\['two wells'\]\)"),
+        (
+            "valley",
+            r"got 'valley' \(a str\); the landscapes are in helpers\.landscapes\."
+            r"LANDSCAPES: parabola, bowl, banana, two wells, two wells 2-D\.$",
+        ),
+        (
+            lambda p: p**2,
+            r"^landscape must be a Landscape such as helpers\.landscapes\.parabola"
+            r" or helpers\.landscapes\.bowl, got <function",
+        ),
+    ],
+)
+def test_something_else_where_a_landscape_is_expected(landscape, match):
+    with pytest.raises(TypeError, match=match):
+        descend(landscape, None, StepOnly(), 5)
+
+
+@pytest.mark.parametrize(
+    "start, error, match",
+    [
+        (
+            "1, 2",
+            TypeError,
+            r"start must be 2 numbers, one per coordinate of Landscape\('bowl'"
+            r".*\(e\.g\. \(-9\.0, 1\.5\), or None for the landscape's own start\), got '1, 2'",
+        ),
+        ({"x": 1}, TypeError, r"start must be 2 numbers.*got \{'x': 1\} \(a dict\)\.$"),
+        ([1.0, "a"], TypeError, r"start must be 2 numbers.*got \[1\.0, 'a'\] \(a list\)"),
+        ((1.0, 2.0, 3.0), ValueError, r"start must have 2 coordinates .* got 3\.$"),
+        (
+            (np.nan, 1.0),
+            ValueError,
+            r"start must be finite numbers \(e\.g\. \(-9\.0, 1\.5\)"
+            r", .*\), got \[nan, 1\.0\]: from NaN or inf no step can lead anywhere\.$",
+        ),
+    ],
+)
+def test_a_start_that_is_not_a_point_says_what_one_is(start, error, match):
+    with pytest.raises(error, match=match):
+        descend(bowl, start, StepOnly(), 5)
+
+
+def test_a_run_that_ends_above_its_start_says_the_learning_rate_is_too_high():
+    run = descend(parabola, None, SGD(1.1), 10)
+    assert run.diverged_at is None and run.diverged
+    assert run.warning == loss_rose_message(run.losses, SGD(1.1), window=1)  # fit's words
+    assert run.warning == (
+        f"the loss ended higher than it started (100 at the start, {run.losses[-1]:.4g} at the "
+        "end) with learning_rate=1.1: the steps are too large, so training undoes what it "
+        "learns. Try a learning rate ten times smaller (0.11)."
+    )
+    swinging = descend(bowl, None, SGD(0.9, momentum=0.95), 20)  # stable, but still swinging
+    assert swinging.diverged_at is None and swinging.losses[-1] > swinging.losses[0]
+    assert "with learning_rate=0.9, momentum=0.95" in swinging.warning
+    assert swinging.warning.endswith("(0.09) or less momentum (e.g. 0.9).")
+
+
+def test_a_run_that_descends_or_blows_up_has_no_warning():
+    assert descend(parabola, None, SGD(0.9), 10).warning == ""  # swings, but ends lower
+    blown = descend(banana, None, SGD(10.0, momentum=0.99), 100)
+    assert blown.diverged_at is not None and blown.warning == ""  # message() says diverged

@@ -3,6 +3,7 @@ interrupts, and a clear word for every bad input before the first step."""
 
 import os
 import queue
+import re
 import signal
 import time
 import warnings
@@ -13,7 +14,7 @@ import pytest
 from helpers.data import load_mnist, prepare
 from helpers.layers import Dense, Sequential, mlp
 from helpers.optim import SGD
-from helpers.train import History, Trainer, evaluate, fit
+from helpers.train import History, Trainer, evaluate, fit, loss_rose_message
 
 
 @pytest.fixture(scope="module")
@@ -151,6 +152,8 @@ def test_evaluate():
         ({"batch_size": 0}, ValueError, "batch_size must be at least 1"),
         ({"batch_size": 2.5}, TypeError, "batch_size must be a whole number"),
         ({"epochs": 0}, ValueError, "epochs must be a whole number >= 1"),
+        ({"seed": "a"}, TypeError, r"seed must be a whole number >= 0 such as 0 .* got 'a'"),
+        ({"seed": 1.5}, TypeError, r"seed must be a whole number >= 0 .* got 1\.5 \(a float\)"),
     ],
 )
 def test_bad_settings(kwargs, error, match):
@@ -267,6 +270,53 @@ def test_the_stop_button_finishes_the_current_step_then_stops(capsys):
     assert np.array_equal(model.layers[0].kernel, same.layers[0].kernel)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
     assert "5/15" in capsys.readouterr().err
+
+
+# --- interrupts: Trainer.run (the live panel's play and step) returns the losses so far -------
+
+
+def test_the_stop_button_ends_trainer_run_after_the_current_step(capsys):
+    x, y = small_data()  # 3 steps per epoch of 128
+    model, opt = mlp([8, 3], seed=0), SGD(0.1, momentum=0.9)
+    trainer = Trainer(model, x, y, opt, loss=InterruptingLoss(at=5, how="signal"))
+    assert len(trainer.run(2)) == 2
+    losses = trainer.run(10)  # SIGINT in the middle of step 5 (the third of this run)
+    assert len(losses) == 3 and trainer.history.steps == 5 and opt.iterations == 5
+    assert trainer.history.interrupted and not trainer.history.diverged
+    line = (
+        "Trainer.run interrupted after step 3 of 10 (5 steps trained in all): the losses so "
+        "far are returned and the model keeps what it learned; call run again to go on."
+    )
+    assert trainer.history.message == line
+    assert capsys.readouterr().out == line + "\n"  # one line
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+    same = Trainer(mlp([8, 3], seed=0), x, y, SGD(0.1, momentum=0.9))
+    same.run(5, verbose=False)
+    assert losses == same.history.loss[2:]
+    assert np.array_equal(model.layers[0].kernel, same.model.layers[0].kernel)  # 5 whole steps
+    assert len(trainer.run(4)) == 4 and trainer.history.steps == 9  # and it goes on
+    assert not trainer.history.interrupted and trainer.history.message == ""
+
+
+def test_an_interrupt_inside_the_last_step_of_an_epoch_leaves_a_trainer_that_goes_on(capsys):
+    x, y = small_data()  # 3 steps per epoch of 128
+    trainer = Trainer(mlp([8, 3], seed=0), x, y, SGD(0.1), loss=InterruptingLoss(3, "raise"))
+    losses = trainer.run(10)  # KeyboardInterrupt inside step 3, the last of the epoch
+    assert len(losses) == 2 and trainer.history.interrupted
+    assert capsys.readouterr().out.startswith(
+        "Trainer.run interrupted during step 3 of 10 (2 steps trained in all): the losses"
+    )
+    more = trainer.run(4)  # the next epoch starts afresh: no empty batch, no NaN
+    assert len(more) == 4 and np.isfinite(more).all() and not trainer.history.diverged
+    assert trainer.epoch == 2 and trainer.history.steps == 6
+
+
+@pytest.mark.parametrize("steps", [-1, 2.5, "10", True])
+def test_trainer_run_says_what_steps_are(steps):
+    x, y = small_data()
+    trainer = Trainer(mlp([8, 3], seed=0), x, y, CountingSGD(0.1))
+    with pytest.raises(ValueError, match=f"steps must be a whole number >= 0, got {steps!r}"):
+        trainer.run(steps)
 
 
 # --- bad input, up front and in words --------------------------------------------------------
@@ -446,6 +496,48 @@ def test_too_much_momentum_says_so_when_the_loss_ends_higher(capsys):
     assert history.message in capsys.readouterr().out
 
 
+def test_trainer_run_says_it_too_once_with_the_same_words_as_fit(capsys):
+    x, y = small_data()
+    history = fit(mlp([8, 16, 3], seed=0), x, y, SGD(1.0, momentum=0.99), epochs=20)
+    capsys.readouterr()
+    opt = SGD(1.0, momentum=0.99)
+    trainer = Trainer(mlp([8, 16, 3], seed=0), x, y, opt)
+    for _ in range(6):  # 60 steps, ten at a time, as the live panel runs them
+        trainer.run(10)
+    assert trainer.history.loss == history.loss and not trainer.history.diverged
+    warning = loss_rose_message(trainer.history.loss, opt)
+    assert warning.startswith("the loss ended higher than it started")
+    assert trainer.history.message == warning == history.message  # the same words as fit
+    assert capsys.readouterr().out.count("the loss ended higher than it started") == 1
+
+
+def test_trainer_run_quietly_keeps_the_warning_in_the_history(capsys):
+    x, y = small_data()
+    trainer = Trainer(mlp([8, 16, 3], seed=0), x, y, SGD(1.0, momentum=0.99))
+    trainer.run(60, verbose=False)
+    assert trainer.history.message.startswith("the loss ended higher than it started")
+    assert capsys.readouterr().out == ""
+
+
+def test_trainer_run_says_when_and_why_it_diverged(capsys):
+    x, y = small_data()
+    trainer = Trainer(mlp([8, 16, 3], seed=0), x * 100, y, SGD(1e4, momentum=0.9))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        trainer.run(150)
+        assert trainer.run(10) == []  # nothing more to train; said once
+    assert trainer.history.diverged
+    assert capsys.readouterr().out == trainer.history.message + "\n"
+    assert "the learning rate is too large" in trainer.history.message
+
+
+def test_a_healthy_trainer_run_says_nothing(capsys):
+    x, y = small_data()
+    trainer = Trainer(mlp([8, 16, 3], seed=0), x, y, SGD(0.1, momentum=0.9))
+    trainer.run(60)
+    assert trainer.history.message == "" and capsys.readouterr().out == ""
+
+
 @pytest.mark.parametrize("epochs", [1, 20])
 def test_a_healthy_run_has_no_message(epochs):
     x, y = small_data()
@@ -465,55 +557,125 @@ def test_checks_run_once_per_fit_not_per_step(monkeypatch):
     assert calls == ["training data x", "validation data x_val"]
 
 
-def test_the_stop_button_in_a_real_kernel_returns_the_history():
+class Kernel:
+    """A real Jupyter kernel, driven as a notebook page drives it: ``execute`` a cell,
+    send a widget's comm message (a click, a Play tick), press Stop (an interrupt request)."""
+
+    def __init__(self):
+        jupyter_client = pytest.importorskip("jupyter_client")
+        self.km, self.kc = jupyter_client.manager.start_new_kernel(kernel_name="python3")
+
+    def close(self):
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=True)
+
+    def execute(self, code, interrupt_on=None):
+        return self._wait(self.kc.execute(code), interrupt_on)
+
+    def comm_msg(self, comm_id, data, interrupt_on=None):
+        msg = self.kc.session.msg("comm_msg", {"comm_id": comm_id, "data": data})
+        self.kc.shell_channel.send(msg)
+        return self._wait(msg["header"]["msg_id"], interrupt_on)
+
+    def _wait(self, msg_id, interrupt_on):
+        """(status, stdout) of the request ``msg_id``; interrupts the kernel as soon as its
+        stdout contains ``interrupt_on`` (so the Stop comes while the work is running)."""
+        stdout, status, start = [], None, time.monotonic()
+        while status is None:
+            try:
+                msg = self.kc.get_iopub_msg(timeout=0.2)
+            except queue.Empty:
+                assert time.monotonic() - start < 60, "the kernel did not answer in 60 s"
+                continue
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] == "stream" and msg["content"]["name"] == "stdout":
+                stdout.append(msg["content"]["text"])
+                if interrupt_on is not None and interrupt_on in "".join(stdout):
+                    self.km.interrupt_kernel()
+                    interrupt_on = None
+            elif msg["msg_type"] == "error":
+                status = "error: " + msg["content"]["ename"]
+            elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                status = "ok"
+        return status, "".join(stdout)
+
+
+@pytest.fixture
+def kernel():
+    kernel = Kernel()
+    yield kernel
+    kernel.close()
+
+
+KERNEL_SETUP = """
+import numpy as np
+from helpers.layers import mlp
+from helpers.optim import SGD
+from helpers.train import fit
+rng = np.random.default_rng(0)
+x = rng.normal(size=(2000, 64)).astype(np.float32)
+y = (x[:, 0] > 0).astype(int)
+model = mlp([64, 256, 2], seed=0)
+
+def say_started(trainer):
+    if trainer.history.steps == 1:
+        print("started", flush=True)
+print("ready")
+"""
+
+
+def test_the_stop_button_in_a_real_kernel_returns_the_history(kernel):
     """What a student does: run fit in a Jupyter kernel, press Stop (an interrupt request)."""
-    jupyter_client = pytest.importorskip("jupyter_client")
-    code_setup = (
-        "import numpy as np\n"
-        "from helpers.layers import mlp\n"
-        "from helpers.optim import SGD\n"
-        "from helpers.train import fit\n"
-        "rng = np.random.default_rng(0)\n"
-        "x = rng.normal(size=(2000, 64)).astype(np.float32)\n"
-        "y = (x[:, 0] > 0).astype(int)\n"
-        "model = mlp([64, 256, 2], seed=0)\n"
-        "print('ready')\n"
+    assert kernel.execute(KERNEL_SETUP) == ("ok", "ready\n")
+    code = "history = fit(model, x, y, SGD(0.01), 100000, 16, callback=say_started)"
+    status, out = kernel.execute(code, interrupt_on="started\n")
+    assert status == "ok"  # no KeyboardInterrupt traceback: fit returned
+    first, line, end = out.split("\n")
+    assert first == "started" and end == ""
+    assert line.startswith(("fit interrupted after step ", "fit interrupted at the end of epoch "))
+    status, out = kernel.execute(
+        "print(history.interrupted, history.steps > 0, len(history.loss) == history.steps)"
     )
-    code_fit = "history = fit(model, x, y, SGD(0.01), epochs=100000, batch_size=16)\n"
-    km, kc = jupyter_client.manager.start_new_kernel(kernel_name="python3")
-    try:
+    assert (status, out) == ("ok", "True True True\n")
 
-        def run(code, interrupt_after=None):
-            msg_id = kc.execute(code)
-            stdout, status, start = [], None, time.monotonic()
-            interrupted = interrupt_after is None
-            while status is None:
-                if not interrupted and time.monotonic() - start > interrupt_after:
-                    km.interrupt_kernel()
-                    interrupted = True
-                try:
-                    msg = kc.get_iopub_msg(timeout=0.2)
-                except queue.Empty:
-                    assert time.monotonic() - start < 60, "the kernel did not answer in 60 s"
-                    continue
-                if msg["parent_header"].get("msg_id") != msg_id:
-                    continue
-                if msg["msg_type"] == "stream" and msg["content"]["name"] == "stdout":
-                    stdout.append(msg["content"]["text"])
-                elif msg["msg_type"] == "error":
-                    status = "error: " + msg["content"]["ename"]
-                elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-                    status = "ok"
-            return status, "".join(stdout)
 
-        assert run(code_setup) == ("ok", "ready\n")
-        status, out = run(code_fit, interrupt_after=3.0)
-        assert status == "ok"  # no KeyboardInterrupt traceback: fit returned
-        assert out.startswith("fit interrupted after step ") and out.count("\n") == 1
-        status, out = run(
-            "print(history.interrupted, history.steps > 0, len(history.loss) == history.steps)"
-        )
-        assert (status, out) == ("ok", "True True True\n")
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
+def test_the_stop_button_during_the_live_panels_play_ends_the_tick_cleanly(kernel):
+    """The panel's play runs ``Trainer.run`` in a comm message handler (a Play tick), not
+    in a cell: Stop there ends the run after the current step as well."""
+    setup = (
+        KERNEL_SETUP
+        + """
+from helpers.widgets import training_panel
+panel = training_panel(x, y % 10, x[:200], y[:200] % 10, hidden=64, steps_per_tick=10**6,
+                       backend="inline")
+loss_fn = panel.trainer.loss_fn
+def loss_saying_started(logits, labels):
+    if not panel.trainer.history.loss:
+        print("started", flush=True)
+    return loss_fn(logits, labels)
+panel.trainer.loss_fn = loss_saying_started
+print(panel.controls["play"].model_id)
+"""
+    )
+    status, out = kernel.execute(setup)
+    assert status == "ok", out
+    play_id = out.split()[-1]
+    tick = {"method": "update", "state": {"value": 1}, "buffer_paths": []}
+    status, out = kernel.comm_msg(play_id, tick, interrupt_on="started\n")
+    assert status == "ok"
+    first, line, end = out.split("\n")
+    assert first == "started" and end == ""
+    said = re.fullmatch(
+        r"Trainer\.run interrupted after step (\d+) of 1000000 \(([\d,]+) steps trained in "
+        r"all\): the losses so far are returned and the model keeps what it learned; "
+        r"call run again to go on\.",
+        line,
+    )
+    assert said and said[1] == said[2].replace(",", ""), line  # the first run: all its steps
+    status, out = kernel.execute(
+        "h = panel.trainer.history\n"
+        "print(h.interrupted, 0 < h.steps < 10**6, np.isfinite(h.loss).all(), "
+        "panel.test_steps == [h.steps], panel.trainer.run(3, verbose=False) != [])"
+    )
+    assert (status, out) == ("ok", "True True True True True\n")

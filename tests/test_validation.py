@@ -73,3 +73,23 @@ def test_an_optimizer_instance_passes():
 
     opt = Adam()
     assert check_optimizer(opt) is opt
+
+
+@pytest.mark.parametrize(
+    "examples, text",
+    [
+        (None, "did you mean Adam(learning_rate=0.001), from helpers.optim?"),
+        (
+            {"sgd": "SGD(0.1)", "adam": "Adam(learning_rate=0.1)"},
+            "did you mean Adam(learning_rate=0.1), from helpers.optim?",
+        ),
+        (
+            {"sgd": "helpers.optim.SGD(learning_rate=0.1)", "adam": "helpers.optim.Adam(0.1)"},
+            "got 'adam' (a str); did you mean helpers.optim.Adam(0.1)?",
+        ),
+    ],
+)
+def test_an_optimizers_name_gets_an_example_that_suits_the_caller(examples, text):
+    with pytest.raises(TypeError) as err:
+        check_optimizer("adam", examples=examples)
+    assert str(err.value).endswith(text)
