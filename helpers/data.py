@@ -5,6 +5,8 @@
     for xb, yb in batches(x, y_train, batch_size=128, seed=0):
         ...                                                # one epoch of shuffled batches
 
+    x, y = load_inputs("train")    # the same x in one call, without holding the uint8 images
+
 Letters used for shapes in this module:
 
     N   number of examples (60,000 training and 10,000 test images in MNIST)
@@ -41,7 +43,15 @@ import numpy as np
 
 from helpers.validation import check_batch_size, check_finite, check_labels
 
-__all__ = ["DataError", "batches", "clear_cache", "load_mnist", "one_hot", "prepare"]
+__all__ = [
+    "DataError",
+    "batches",
+    "clear_cache",
+    "load_inputs",
+    "load_mnist",
+    "one_hot",
+    "prepare",
+]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_PATH = REPO_ROOT / "data" / "mnist.npz"
@@ -50,6 +60,7 @@ MNIST_SHA256 = "06af5dfe73b70e3bc1c36439982b18a8d76803db9b544f6fdf838a37fbb01b64
 ENV_PATH = "MNIST_NPZ"  # environment variable that points load_mnist at another copy
 
 SOURCES = ("auto", "bundled", "tfds")
+SPLITS = ("train", "test")
 SHAPES = {
     "x_train": (60000, 28, 28),
     "y_train": (60000,),
@@ -84,6 +95,7 @@ def clear_cache() -> None:
     """Forget the datasets loaded and prepared so far; the next load_mnist reads them again."""
     _CACHE.clear()
     _PREPARED.clear()
+    _INPUTS.clear()
 
 
 def load_mnist(source: str = "auto", *, path=None, verbose: bool = True):
@@ -129,6 +141,70 @@ def load_mnist(source: str = "auto", *, path=None, verbose: bool = True):
         "MNIST could not be loaded from any source (source='auto' tried them in turn):\n\n"
         + "\n\n".join(f"[{name}] {err}" for name, err in problems)
     )
+
+
+def load_inputs(split: str = "train", source: str = "auto", *, path=None, verbose: bool = True):
+    """Return one split of MNIST ready for a network: ``(x, labels)``.
+
+    x:      (N, D) float32 in [0, 1], read-only: exactly ``prepare(images)`` of the images
+            ``load_mnist`` returns (N = 60,000 for "train", 10,000 for "test")
+    labels: (N,) uint8, the digit 0 … 9 drawn in each image
+
+    split:  "train" or "test"; source, path, verbose: as for ``load_mnist``.
+
+    From the bundled file the images are turned into inputs block by block as they are
+    read, so the raw uint8 images (47 MB for the training set) are never held beside the
+    188 MB of inputs: use this when a notebook needs the inputs and not the pictures
+    (``plots.show_digits`` draws the inputs too). While any cell still holds ``x`` (or a
+    slice of it), calling again hands back the same array instead of a second one; once
+    nothing does, its memory is freed.
+
+    Raises DataError when the data cannot be loaded (see ``load_mnist``); ValueError for an
+    unknown ``split`` or ``source``.
+    """
+    if split not in SPLITS:
+        choices = " or ".join(repr(s) for s in SPLITS)
+        raise ValueError(f"split must be {choices}; got {split!r}.")
+    if source not in SOURCES:
+        choices = ", ".join(repr(s) for s in SOURCES)
+        raise ValueError(f"source must be one of {choices}; got {source!r}.")
+    npz_path = _bundled_path(path)
+    if source != "tfds" and ("bundled", str(npz_path)) not in _CACHE:
+        try:
+            return _bundled_inputs(npz_path, split, verbose)
+        except DataError:
+            if source == "bundled":
+                raise
+    # tfds, or the uint8 images are loaded already: prepare those (shared the same way).
+    images, labels = load_mnist(source, path=path, verbose=verbose)[SPLITS.index(split)]
+    return prepare(images), labels
+
+
+# Inputs read straight from the bundled file, keyed by (file, split): the array is held
+# weakly (it is shared only while some cell still uses it), the labels (60 kB) strongly.
+_INPUTS: dict[tuple[str, str], tuple[weakref.ref, np.ndarray]] = {}
+
+
+def _bundled_inputs(npz_path: Path, split: str, verbose: bool):
+    key = (str(npz_path), split)
+    start = time.perf_counter()
+    held = _INPUTS.get(key)
+    x = held[0]() if held is not None else None
+    cached = x is not None
+    if cached:
+        labels = held[1]
+    else:
+        x, labels = _read_inputs(npz_path, split)
+        x.flags.writeable = False
+        labels.flags.writeable = False
+        _INPUTS[key] = (weakref.ref(x), labels)
+    if verbose:
+        when = "already loaded" if cached else f"in {time.perf_counter() - start:.2f} s"
+        print(
+            f"MNIST: bundled real MNIST from {_show(npz_path)} ({split}: {len(x):,} images "
+            f"as {x.shape} {x.dtype} inputs, sha256 ok) {when}"
+        )
+    return x, labels
 
 
 def _bundled_path(path) -> Path:
@@ -177,6 +253,73 @@ def _show(path: Path) -> str:
 
 def _load_bundled(npz_path: Path) -> dict[str, np.ndarray]:
     """Read and check the bundled .npz: hash first, then keys, shapes and dtypes."""
+    raw = _read_bundled_bytes(npz_path)
+    try:
+        with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in SHAPES}
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
+        raise _unreadable(npz_path, err) from err
+    for key, array in arrays.items():
+        _check_array(npz_path, key, array.shape, array.dtype)
+    return arrays
+
+
+_BLOCK = 1024  # images turned into inputs at a time by _read_inputs (0.8 MB of uint8)
+
+
+def _read_inputs(npz_path: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """x (N, D) float32 and labels (N,) uint8 of one split, from the bundled .npz.
+
+    The images are decompressed and divided by 255 one block of ``_BLOCK`` at a time into
+    the float32 array, so no (N, H, W) uint8 copy of the whole split is ever made.
+    """
+    raw = _read_bundled_bytes(npz_path)
+    x_key, y_key = f"x_{split}", f"y_{split}"
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            with archive.open(f"{y_key}.npy") as member:
+                labels = np.lib.format.read_array(member, allow_pickle=False)
+            _check_array(npz_path, y_key, labels.shape, labels.dtype)
+            with archive.open(f"{x_key}.npy") as member:
+                version = np.lib.format.read_magic(member)
+                if version == (1, 0):
+                    shape, fortran, dtype = np.lib.format.read_array_header_1_0(member)
+                else:
+                    shape, fortran, dtype = np.lib.format.read_array_header_2_0(member)
+                _check_array(npz_path, x_key, shape, dtype)
+                if fortran:
+                    raise ValueError(f"{x_key} is stored in Fortran order")
+                n, d = shape[0], IMAGE_SHAPE[0] * IMAGE_SHAPE[1]
+                x = np.empty((n, d), dtype=np.float32)  # (N, D)
+                for first in range(0, n, _BLOCK):
+                    rows = min(_BLOCK, n - first)
+                    block = member.read(rows * d)
+                    if len(block) != rows * d:
+                        raise EOFError(f"{x_key} ends after {first * d + len(block):,} bytes")
+                    pixels = np.frombuffer(block, dtype=np.uint8).reshape(rows, d)  # (B, D)
+                    np.divide(pixels, 255, out=x[first : first + rows], dtype=np.float32)
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
+        raise _unreadable(npz_path, err) from err
+    return x, labels
+
+
+def _unreadable(npz_path: Path, err: Exception) -> DataError:
+    return DataError(
+        f"The bundled MNIST file {npz_path} cannot be read "
+        f"({type(err).__name__}: {err}).\n{_RESTORE_HINT}"
+    )
+
+
+def _check_array(npz_path: Path, key: str, shape, dtype) -> None:
+    if tuple(shape) != SHAPES[key] or dtype != np.uint8:
+        raise DataError(
+            f"The bundled MNIST file {npz_path} holds {key} as {dtype} of shape "
+            f"{tuple(shape)}; expected uint8 of shape {SHAPES[key]}.\n{_RESTORE_HINT}"
+        )
+
+
+def _read_bundled_bytes(npz_path: Path) -> bytes:
+    """The bytes of the bundled .npz (11 MB, compressed), its SHA-256 checked."""
     if not npz_path.is_file():
         raise DataError(f"The bundled MNIST file {npz_path} is missing.\n{_RESTORE_HINT}")
     try:
@@ -195,22 +338,7 @@ def _load_bundled(npz_path: Path) -> dict[str, np.ndarray]:
             f"its SHA-256 is {digest}, expected {MNIST_SHA256} "
             f"({len(raw):,} bytes read).\n{_RESTORE_HINT}"
         )
-    try:
-        with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in SHAPES}
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
-        raise DataError(
-            f"The bundled MNIST file {npz_path} cannot be read "
-            f"({type(err).__name__}: {err}).\n{_RESTORE_HINT}"
-        ) from err
-    for key, shape in SHAPES.items():
-        array = arrays[key]
-        if array.shape != shape or array.dtype != np.uint8:
-            raise DataError(
-                f"The bundled MNIST file {npz_path} holds {key} as {array.dtype} of shape "
-                f"{array.shape}; expected uint8 of shape {shape}.\n{_RESTORE_HINT}"
-            )
-    return arrays
+    return raw
 
 
 def _tfds_data_dir() -> str | None:
@@ -295,8 +423,9 @@ def prepare(images) -> np.ndarray:
     Each image becomes one row of D = 784 numbers, and each pixel p becomes p / 255, so
     black is 0.0 and white is 1.0. The input is not changed. For the read-only arrays that
     ``load_mnist`` returns (and large slices of them) the result is read-only too and is
-    shared: preparing the same images again, as a re-run cell does, returns the same array
-    instead of a second copy. Writeable input always gets a new, writeable array.
+    shared while a cell holds it: preparing the same images again, as a re-run cell does,
+    returns the same array instead of a second copy. Writeable input always gets a new,
+    writeable array. ``load_inputs`` gives the same numbers without the uint8 images.
 
     Only raw uint8 pixels are accepted. Float input is refused because it has most
     likely been prepared already, and dividing by 255 a second time would silently make
@@ -325,22 +454,28 @@ def prepare(images) -> np.ndarray:
     key = _prepared_key(images)
     hit = _PREPARED.get(key) if key is not None else None
     if hit is not None and hit[0]() is _root(images):
-        return hit[1]
+        prepared = hit[1]()
+        if prepared is not None:
+            return prepared
     prepared = np.divide(images.reshape(len(images), n_pixels), 255, dtype=np.float32)
     if key is not None:
         # Shared by every later call on the same read-only images, so it must stay as it is.
         prepared.flags.writeable = False
+        for stale in [k for k, (_, ref) in _PREPARED.items() if ref() is None]:
+            del _PREPARED[stale]
         while len(_PREPARED) >= _PREPARED_MAX:
             _PREPARED.pop(next(iter(_PREPARED)))
-        _PREPARED[key] = (weakref.ref(_root(images)), prepared)
+        _PREPARED[key] = (weakref.ref(_root(images)), weakref.ref(prepared))
     return prepared
 
 
 # Prepared copies of read-only images (the arrays load_mnist returns, and slices of them),
 # so that running a notebook's data cell again hands back the same (N, 784) float32 array
 # instead of allocating a second one (188 MiB for the training set) beside the first.
-# Only large inputs, and at most a few, are kept; writeable inputs are never cached.
-_PREPARED: dict[tuple, tuple[weakref.ref, np.ndarray]] = {}
+# Only large inputs, and at most a few, are remembered; writeable inputs never are. The
+# prepared array is held weakly: once no cell uses it (e.g. ``accuracy(prepare(images))``
+# is done), its memory is freed instead of staying in this cache for the whole session.
+_PREPARED: dict[tuple, tuple[weakref.ref, weakref.ref]] = {}
 _PREPARED_MAX = 4
 _PREPARED_MIN_IMAGES = 1000
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import gc
 import hashlib
 import importlib.util
 import io
@@ -16,6 +17,8 @@ import socket
 import subprocess
 import sys
 import time
+import tracemalloc
+import weakref
 import zipfile
 import zlib
 from pathlib import Path
@@ -24,7 +27,7 @@ import numpy as np
 import pytest
 
 from helpers import data
-from helpers.data import DataError, batches, load_mnist, one_hot, prepare
+from helpers.data import DataError, batches, load_inputs, load_mnist, one_hot, prepare
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED = REPO / "data" / "mnist.npz"
@@ -660,3 +663,93 @@ def test_writeable_images_always_get_a_new_writeable_array():
     assert first is not again and first.flags.writeable
     images[0, 0, 0] = 255
     assert prepare(images)[0, 0] == 1.0
+
+
+def test_a_dropped_prepared_array_is_not_kept():
+    """prepare's cache must not hold a result no cell uses any more (30 MiB for the test set)."""
+    _, (test_images, _) = load_mnist(source="bundled", verbose=False)
+    held = weakref.ref(prepare(test_images))  # as in accuracy(prepare(test_images), ...)
+    gc.collect()
+    assert held() is None
+
+
+# --------------------------------------------------------------------- load_inputs ----
+
+
+@pytest.mark.parametrize("split", ["train", "test"])
+def test_load_inputs_is_prepare_of_the_loaded_images(split, fresh_cache, capsys):
+    x, labels = load_inputs(split, "bundled")
+    out = capsys.readouterr().out
+    assert_says(out, "bundled real MNIST", f"{split}:", "float32", "sha256 ok")
+    assert data._CACHE == {}, "load_inputs must not load the uint8 images"
+    images, expected = load_mnist("bundled", verbose=False)[data.SPLITS.index(split)]
+    assert x.dtype == np.float32 and x.shape == (len(images), 784)
+    np.testing.assert_array_equal(x, prepare(images))  # bit for bit
+    np.testing.assert_array_equal(labels, expected)
+    assert not x.flags.writeable and not labels.flags.writeable
+
+
+def test_load_inputs_never_holds_the_uint8_images(fresh_cache):
+    """Reading the training inputs needs the 188 MB of inputs and the 11 MB file, not the
+    47 MB of uint8 images beside them (what load_mnist + prepare needs)."""
+    file_bytes = BUNDLED.stat().st_size
+    uint8_bytes = 60000 * 784
+    tracemalloc.start()
+    try:
+        x, _ = load_inputs("train", "bundled", verbose=False)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    extra = peak - x.nbytes - file_bytes
+    assert extra < uint8_bytes / 4, (peak, x.nbytes, file_bytes)
+
+
+def test_load_inputs_shares_while_held_and_frees_when_dropped(fresh_cache, capsys):
+    x, _ = load_inputs("test", "bundled", verbose=False)
+    view = x[5000:]  # a slice keeps the array alive
+    del x
+    again, _ = load_inputs("test", "bundled")
+    assert again is view.base
+    assert "already loaded" in capsys.readouterr().out
+    held = weakref.ref(again)
+    del again, view
+    gc.collect()
+    assert held() is None, "nothing uses the inputs any more: their memory must be freed"
+    fresh, _ = load_inputs("test", "bundled", verbose=False)
+    assert fresh.shape == (10000, 784)
+
+
+def test_load_inputs_after_load_mnist_prepares_the_loaded_images():
+    (train_images, train_labels), _ = load_mnist("bundled", verbose=False)
+    x, labels = load_inputs("train", "bundled", verbose=False)
+    assert x is prepare(train_images) and labels is train_labels
+
+
+def test_load_inputs_refuses_an_unknown_split_or_source():
+    with pytest.raises(ValueError) as err:
+        load_inputs("validation")
+    assert_says(str(err.value), "'validation'", "'train'", "'test'")
+    with pytest.raises(ValueError) as err:
+        load_inputs("train", "keras")
+    assert_says(str(err.value), "'keras'", "'bundled'")
+
+
+def test_load_inputs_checks_the_file(tmp_path, fresh_cache):
+    raw = bytearray(BUNDLED.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    damaged = tmp_path / "mnist.npz"
+    damaged.write_bytes(raw)
+    with pytest.raises(DataError) as err:
+        load_inputs("train", "bundled", path=damaged, verbose=False)
+    assert_says(str(err.value), str(damaged), "damaged", "SHA-256", *RESTORE)
+
+
+def test_load_inputs_wrong_shape(tmp_path, monkeypatch, fresh_cache):
+    small = tmp_path / "mnist.npz"
+    arrays = {key: np.zeros(shape, np.uint8) for key, shape in data.SHAPES.items()}
+    arrays["x_test"] = np.zeros((10000, 32, 32), np.uint8)
+    np.savez(small, **arrays)
+    _expect_hash_of(small, monkeypatch)
+    with pytest.raises(DataError) as err:
+        load_inputs("test", "bundled", path=small, verbose=False)
+    assert_says(str(err.value), "x_test", "(10000, 32, 32)", "(10000, 28, 28)", *RESTORE)
