@@ -447,6 +447,32 @@ def test_training_panel_play_step_pause_reset(digits):
     assert len(panel.raw_line.get_xdata()) == 0 and panel.test_accuracy == []
 
 
+def test_training_panel_stop_during_a_tick_pauses_and_says_so(digits, monkeypatch):
+    """Issue 12: Stop while Play ran a tick ended that tick, but Play went on ticking."""
+    panel = widgets.training_panel(*digits, hidden=16, steps_per_tick=5)
+    trainer = panel.trainer
+    real_step, calls = trainer.step, []
+
+    def step_then_stop():
+        calls.append(1)
+        loss = real_step()
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the Stop button, during the second step
+        return loss
+
+    monkeypatch.setattr(trainer, "step", step_then_stop)
+    panel.controls["play"].playing = True
+    panel.controls["play"].value = 1
+    assert panel.controls["play"].playing is False
+    assert trainer.history.interrupted and trainer.history.steps == 2
+    title = panel.title.get_text()
+    assert "interrupted" in title and "press play to go on" in title, title
+    monkeypatch.setattr(trainer, "step", real_step)
+    panel.controls["step"].click()  # going on trains again, and the notice goes
+    assert trainer.history.steps == 7 and not trainer.history.interrupted
+    assert "press play to go on" not in panel.title.get_text()
+
+
 def test_training_panel_divergence_shows_the_trainers_message(digits, no_warnings):
     panel = widgets.training_panel(*digits, hidden=16, steps_per_tick=5)
     panel.controls["learning_rate"].value = 10

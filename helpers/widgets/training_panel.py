@@ -174,9 +174,14 @@ class TrainingPanel(Explorer):
         if history.diverged:
             self.notice = "pressed after divergence: nothing to train"
         else:
+            self.notice = ""
             with np.errstate(**_NUMPY_QUIET):
-                self.trainer.run(self.steps_per_tick)
-                if not history.diverged:
+                # The title shows run's messages (a divergence, a loss that ended higher).
+                self.trainer.run(self.steps_per_tick, verbose=False)
+                if history.interrupted:  # Stop pressed during the tick: stop playing too
+                    self.pause()
+                    self.notice = "stopped — press play to go on"
+                elif not history.diverged:
                     accuracy = evaluate(self.trainer.model, self.x_test, self.y_test)[1]
                     self.test_steps.append(history.steps)
                     self.test_accuracy.append(accuracy)
@@ -208,6 +213,9 @@ class TrainingPanel(Explorer):
             text = "\n".join(
                 [_wrap(text, self.figure), _wrap(history.message, self.figure), advice]
             )
+        elif history.message or self.notice:  # an interrupt, or a loss that ended higher
+            lines = [text, history.message, self.notice]
+            text = "\n".join(_wrap(line, self.figure) for line in lines if line)
         _set_title(self.title, text, history.diverged)
 
     def _draw_curves(self) -> None:
