@@ -13,6 +13,7 @@ open the result with the same install as the instructor edition.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -25,6 +26,17 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCE_DIR = ROOT / "notebooks"
 STUDENT_DIR = SOURCE_DIR / "student"
 CONFIG_FILE = ROOT / "nbgrader_config.py"
+
+
+def _course():
+    """tools/course.py, which writes the launch line and the Colab cell of each notebook."""
+    spec = importlib.util.spec_from_file_location("course", Path(__file__).with_name("course.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+course = _course()
 
 
 def config():
@@ -44,8 +56,12 @@ def convert(path: Path, hidden_tests: bool = False) -> str:
         preprocessors.insert(1, ClearHiddenTests)
     exporter = NotebookExporter(config=config(), preprocessors=preprocessors)
     body, _ = exporter.from_filename(str(path))
+    nb = nbformat.reads(body, as_version=4)
+    # The launch line opens the student edition's copy (tools/course.py, `make course`).
+    target = (STUDENT_DIR / path.name).relative_to(ROOT).as_posix()
+    course.apply_to_notebook(nb, target, course.read_repo(ROOT))
     # Written as nbformat writes the instructor edition, so diffs stay readable.
-    return nbformat.writes(nbformat.reads(body, as_version=4)) + "\n"
+    return nbformat.writes(nb) + "\n"
 
 
 def sources() -> list[Path]:
