@@ -80,7 +80,13 @@ def _wait_for_server(proc, url: str, deadline_seconds: float = 90) -> None:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
+def lab_notebooks():
+    """The notebooks `lab` serves; a test module that reuses `lab` may override this."""
+    return NOTEBOOKS
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory, lab_notebooks):
     """A JupyterLab server on a free loopback port, serving copies of the notebooks."""
     if not Path(CHROMIUM).exists():
         _missing(f"{CHROMIUM} not found")
@@ -91,7 +97,7 @@ def lab(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("lab")
     root = tmp / "notebooks"
     root.mkdir()
-    for notebook in NOTEBOOKS:
+    for notebook in lab_notebooks:
         shutil.copy(notebook, root / notebook.name)
     settings = tmp / "settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
