@@ -6,9 +6,13 @@
 #   make lint    ruff check + format check       make format   fix what ruff can
 #   make bench   python -m helpers.bench          make clean    remove caches
 #   make student regenerate notebooks/student/ (the student edition) from notebooks/
+#   make hub     JupyterHub on this machine for student1..30 (deploy/, README)
+#   make site    the course site: the notebooks, executed, as a web book in build/site/
+#   make course REPO=owner/name  the course's GitHub address in every badge, launch
+#                link and Colab cell (tools/course.py); without REPO, write it again
 #
 # Each install is recorded by a stamp file inside .venv (.stamp-core,
-# .stamp-lab, .stamp-test); it is redone only when pyproject.toml is newer.
+# .stamp-lab, .stamp-test, .stamp-site); it is redone only when pyproject.toml is newer.
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -17,7 +21,7 @@ PY     := $(BIN)/python
 PIP    := $(PY) -m pip
 
 # Paths that ruff and pytest cover.
-LINT_PATHS  := helpers tests notebooks tools nbgrader_config.py
+LINT_PATHS  := helpers tests notebooks tools nbgrader_config.py deploy site
 TEST_PATHS  := tests notebooks
 # Extra arguments, e.g. make test PYTEST_ARGS="-k gradient -x"
 PYTEST_ARGS ?=
@@ -35,10 +39,10 @@ LAB_ARGS ?= --ServerApp.root_dir=$(CURDIR) \
 NEWS_PLUGIN := @jupyterlab/apputils-extension:announcements
 BENCH_ARGS ?=
 
-.PHONY: help venv install lab test lint format bench student clean distclean
+.PHONY: help venv install lab test lint format bench student hub site course clean distclean
 
 help:
-	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,15p' Makefile | sed 's/^# \{0,1\}//'
 
 # ------------------------------------------------------------ environment --
 venv: $(PY)
@@ -69,19 +73,61 @@ $(VENV)/.stamp-test: pyproject.toml | $(PY)
 	$(BIN)/jupyter labextension disable --level=sys_prefix "$(NEWS_PLUGIN)"
 	@touch $@
 
+$(VENV)/.stamp-hub: pyproject.toml | $(PY)
+	$(PIP) install -e ".[lab,hub]"
+	$(BIN)/jupyter labextension disable --level=sys_prefix "$(NEWS_PLUGIN)"
+	@touch $@
+
+$(VENV)/.stamp-site: pyproject.toml | $(PY)
+	$(PIP) install -e ".[lab,site]"
+	@touch $@
+
+# configurable-http-proxy for the hub, from npm at the versions in deploy/package-lock.json.
+# npm ci writes node_modules/.package-lock.json last: its date says the install completed.
+# Without npm this only warns, so that `make test` still runs (tests/test_hub.py then skips,
+# and fails in CI).
+PROXY_STAMP := deploy/node_modules/.package-lock.json
+$(PROXY_STAMP): deploy/package.json deploy/package-lock.json
+	@if command -v npm >/dev/null; then cd deploy && npm ci --no-audit --no-fund; \
+	else echo "npm not found: JupyterHub's proxy is not installed (Debian: apt-get install npm)"; fi
+
 install: $(VENV)/.stamp-lab
 
 # ------------------------------------------------------------------ use ----
 lab: $(VENV)/.stamp-lab
 	$(BIN)/jupyter lab $(LAB_ARGS)
 
+# Students student1..N (HUB_STUDENTS, default 30) log in with one password (HUB_PASSWORD,
+# else generated and printed); state and homes in build/hub. See deploy/jupyterhub_config.py.
+hub: $(VENV)/.stamp-hub $(PROXY_STAMP)
+	$(BIN)/jupyterhub -f deploy/jupyterhub_config.py
+
 bench: $(VENV)/.stamp-core
 	$(PY) -m helpers.bench $(BENCH_ARGS)
+
+# The course site (site/conf.py): Sphinx + myst-nb execute every notebook afresh (-E -a, so
+# a change in helpers/ shows too) and sphinx-book-theme lays them out; warnings (a broken
+# link, a missing figure, a failing cell) are errors. Two notebooks run at once (-j 2), each
+# kernel with one BLAS thread. Publish build/site/ on any static host (README).
+# Executed notebooks and their images go to build/jupyter_execute, Sphinx's cache to
+# build/site-doctrees.
+SITE_ARGS ?=
+site: $(VENV)/.stamp-site
+	rm -rf build/site build/site-doctrees build/jupyter_execute
+	$(TEST_ENV) $(BIN)/sphinx-build -b html -W --keep-going -E -a -j 2 -c site \
+		-d build/site-doctrees $(SITE_ARGS) notebooks build/site
+	@echo "The course site is in build/site/ (open build/site/index.html)"
 
 # The student edition: nbgrader's ClearSolutions, ClearHiddenTests and ClearOutput run
 # over every instructor notebook (tools/student_edition.py, nbgrader_config.py).
 student: $(VENV)/.stamp-test
 	$(PY) tools/student_edition.py
+
+# The course's address: pyproject.toml's [project.urls] Repository, written into the README
+# badges and both editions' launch lines and Colab cells (tools/course.py; needs nbformat).
+# `make course REPO=owner/name` sets it; `make course` writes the one already set.
+course: $(VENV)/.stamp-lab
+	$(PY) tools/course.py $(if $(REPO),--repo "$(REPO)")
 
 # ----------------------------------------------------------------- check ----
 lint: $(VENV)/.stamp-test
@@ -101,7 +147,7 @@ TEST_ENV ?= OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 # pytest's own exit status is also written to test-artifacts/pytest-exitcode,
 # because make reports every failing command as status 2; .ci/run reads it to
 # tell "no tests ran" (5) from failures.
-test: lint
+test: lint $(PROXY_STAMP)
 	@mkdir -p test-artifacts
 	@rm -f test-artifacts/pytest-exitcode
 	$(TEST_ENV) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS) $(TEST_PATHS); \
