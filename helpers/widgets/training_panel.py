@@ -181,7 +181,7 @@ class TrainingPanel(Explorer):
                 if history.interrupted:  # Stop pressed during the tick: stop playing too
                     self.pause()
                     self.notice = "stopped — press play to go on"
-                elif not history.diverged:
+                if not history.diverged:  # measured also where Stop ended the tick
                     accuracy = evaluate(self.trainer.model, self.x_test, self.y_test)[1]
                     self.test_steps.append(history.steps)
                     self.test_accuracy.append(accuracy)
