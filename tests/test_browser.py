@@ -61,8 +61,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_for_server(proc, url: str, deadline_seconds: float = 90) -> None:
-    """Poll /api/status until it answers; fail early if the server process exits."""
+def _wait_for_server(
+    proc, url: str, deadline_seconds: float = 90, name: str = "jupyter lab"
+) -> None:
+    """Poll ``url`` until it answers 200; fail early if the server process (``name``) exits."""
     deadline = time.monotonic() + deadline_seconds
     while time.monotonic() < deadline:
         try:
@@ -75,8 +77,8 @@ def _wait_for_server(proc, url: str, deadline_seconds: float = 90) -> None:
             proc.wait(timeout=0.25)  # paces the polling and notices a crashed server
         except subprocess.TimeoutExpired:
             continue
-        raise RuntimeError(f"jupyter lab exited with status {proc.returncode}")
-    raise TimeoutError(f"jupyter lab did not answer {url} within {deadline_seconds} s")
+        raise RuntimeError(f"{name} exited with status {proc.returncode}")
+    raise TimeoutError(f"{name} did not answer {url} within {deadline_seconds} s")
 
 
 @pytest.fixture(scope="module")

@@ -16,16 +16,13 @@ import importlib.util
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from test_browser import _free_port, _wait_for_server  # the Lab tests' server helpers
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -325,29 +322,6 @@ IMAGES_LOADED = """() => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for_server(proc, url: str, deadline_seconds: float = 30) -> None:
-    deadline = time.monotonic() + deadline_seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        try:
-            proc.wait(timeout=0.25)  # paces the polling and notices a server that exited
-        except subprocess.TimeoutExpired:
-            continue
-        raise RuntimeError(f"http.server exited with status {proc.returncode}")
-    raise TimeoutError(f"http.server did not answer {url} within {deadline_seconds} s")
-
-
 @pytest.fixture(scope="module")
 def served(site):
     """The built site on a free localhost port (python -m http.server)."""
@@ -360,7 +334,7 @@ def served(site):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_for_server(proc, f"{base}/00_index.html")
+        _wait_for_server(proc, f"{base}/00_index.html", 30, "http.server")
         yield base
     finally:
         proc.terminate()
