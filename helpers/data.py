@@ -7,6 +7,10 @@
 
     x, y = load_inputs("train")    # the same x in one call, without holding the uint8 images
 
+``fit``, ``Trainer``, ``evaluate`` and ``Model.predict`` also take the uint8 images as they
+are and prepare each batch as they draw it (``batch_inputs``): the same numbers as
+``prepare``, without a float32 copy of the whole set (4 bytes a pixel instead of 1).
+
 Letters used for shapes in this module:
 
     N   number of examples (60,000 training and 10,000 test images in MNIST)
@@ -45,11 +49,13 @@ from helpers.validation import check_batch_size, check_finite, check_labels
 
 __all__ = [
     "DataError",
+    "batch_inputs",
     "batches",
     "clear_cache",
     "load_inputs",
     "load_mnist",
     "one_hot",
+    "pixels_to_inputs",
     "prepare",
 ]
 
@@ -297,7 +303,7 @@ def _read_inputs(npz_path: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
                     if len(block) != rows * d:
                         raise EOFError(f"{x_key} ends after {first * d + len(block):,} bytes")
                     pixels = np.frombuffer(block, dtype=np.uint8).reshape(rows, d)  # (B, D)
-                    np.divide(pixels, 255, out=x[first : first + rows], dtype=np.float32)
+                    pixels_to_inputs(pixels, out=x[first : first + rows])
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
         raise _unreadable(npz_path, err) from err
     return x, labels
@@ -457,7 +463,7 @@ def prepare(images) -> np.ndarray:
         prepared = hit[1]()
         if prepared is not None:
             return prepared
-    prepared = np.divide(images.reshape(len(images), n_pixels), 255, dtype=np.float32)
+    prepared = pixels_to_inputs(images.reshape(len(images), n_pixels))
     if key is not None:
         # Shared by every later call on the same read-only images, so it must stay as it is.
         prepared.flags.writeable = False
@@ -467,6 +473,34 @@ def prepare(images) -> np.ndarray:
             _PREPARED.pop(next(iter(_PREPARED)))
         _PREPARED[key] = (weakref.ref(_root(images)), weakref.ref(prepared))
     return prepared
+
+
+def pixels_to_inputs(pixels: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """The arithmetic of ``prepare`` alone: uint8 pixels (B, D) → float32 (B, D), p / 255.
+
+    No checks and no caching: this is what ``prepare``, ``load_inputs``, and ``fit``,
+    ``evaluate`` and ``Model.predict`` given raw uint8 images use for each batch, so all
+    of them give exactly the same numbers. ``out``: a float32 (B, D) array to write into
+    (a batch buffer reused step after step) instead of allocating a new one.
+    """
+    return np.divide(pixels, 255, out=out, dtype=np.float32)
+
+
+def batch_inputs(rows: np.ndarray, dtype=np.float32, out: np.ndarray | None = None):
+    """A batch ready for a model of ``dtype``: (B, D) float rows as they are (cast to
+    ``dtype``), uint8 pixels (B, D) prepared (p / 255, exactly as ``prepare``).
+
+    ``out``: a (B, D) array of ``dtype`` to write into instead of allocating a new one.
+    For code that has checked its data with ``validation.check_inputs``.
+    """
+    if rows.dtype == np.uint8:
+        if np.dtype(dtype) == np.float32:
+            return pixels_to_inputs(rows, out=out)
+        rows = pixels_to_inputs(rows)  # float32 first, as prepare() gives, then cast
+    if out is None:
+        return rows.astype(dtype, copy=False)
+    out[...] = rows
+    return out
 
 
 # Prepared copies of read-only images (the arrays load_mnist returns, and slices of them),

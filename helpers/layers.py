@@ -18,7 +18,8 @@ from itertools import pairwise
 
 import numpy as np
 
-from .validation import check_features, check_labels, check_layer, describe
+from .data import batch_inputs
+from .validation import check_features, check_inputs, check_labels, check_layer, describe
 
 __all__ = ["Dense", "Sequential", "initialize", "mlp", "relu", "softmax", "INITS", "MAX_PARAMETERS"]
 
@@ -266,11 +267,13 @@ class Sequential:
         return sum(p.size for p in self.parameters())
 
     def predict(self, x: np.ndarray, batch_size: int = 2048) -> np.ndarray:
-        """x: (N, D) → predicted classes (N,) int64, computed batch by batch."""
-        x = check_features(x, self.in_features, self.layers[0].dtype, repr(self))
+        """x: (N, D) float, or raw uint8 images (N, 28, 28) or (N, D), prepared a batch at
+        a time → predicted classes (N,) int64, computed batch by batch."""
+        dtype = self.layers[0].dtype
+        x = check_inputs(x, self.in_features, dtype, repr(self))
         preds = np.empty(len(x), dtype=np.int64)
         for start in range(0, len(x), batch_size):
-            logits = self.forward(x[start : start + batch_size])
+            logits = self.forward(batch_inputs(x[start : start + batch_size], dtype))
             preds[start : start + batch_size] = logits.argmax(axis=1)
         return preds
 

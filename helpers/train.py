@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .data import batch_inputs
 from .losses import softmax_cross_entropy
 from .validation import (
     check_batch_size,
-    check_features,
     check_finite,
+    check_inputs,
     check_labels,
     check_model,
     check_optimizer,
@@ -80,9 +81,12 @@ class History:
 class Trainer:
     """Trains ``model`` on (x, y) one batch at a time.
 
-    x: (N, D) float, y: (N,) int. Each epoch visits every example once, in an order
-    shuffled with ``seed`` (each batch is gathered by index; the data is never copied
-    whole). The optimizer's ``learning_rate`` and ``momentum`` may change between steps.
+    x: (N, D) float, or the raw images (N, 28, 28) or (N, D) uint8 as ``load_mnist`` gives
+    them, each batch of which is prepared as it is drawn (exactly as ``prepare`` would, at a
+    quarter of the memory of a prepared copy); y: (N,) int. Each epoch visits every example
+    once, in an order shuffled with ``seed`` (each batch is gathered by index; the data is
+    never copied whole). The optimizer's ``learning_rate`` and ``momentum`` may change
+    between steps.
 
     Checks everything up front, once: model, optimizer (not one that already trained
     another model), loss, the data (shapes, one label per example, no NaN or inf), and
@@ -96,7 +100,7 @@ class Trainer:
         check_model(model)
         check_optimizer(optimizer)
         _check_loss(loss)
-        self.x = check_features(x, model.in_features, _dtype(model), "training data x")
+        self.x = check_inputs(x, model.in_features, _dtype(model), "training data x")
         if len(self.x) == 0:
             raise ValueError(
                 f"the training data is empty (x has shape {self.x.shape}); "
@@ -116,7 +120,10 @@ class Trainer:
         self.epoch = 0  # epochs completed
         self._order = self.rng.permutation(len(self.x))
         self._pos = 0  # where the next batch starts in _order
-        self._xb = np.empty((self.batch_size, self.x.shape[1]), dtype=self.x.dtype)  # (B, D)
+        dtype = _dtype(model) if self.x.dtype == np.uint8 else self.x.dtype
+        self._xb = np.empty((self.batch_size, self.x.shape[1]), dtype=dtype)  # (B, D)
+        # raw pixels are gathered here, then prepared into _xb
+        self._pixels = np.empty_like(self._xb, np.uint8) if self.x.dtype == np.uint8 else None
         self._yb = np.empty(self.batch_size, dtype=self.y.dtype)  # (B,)
         self._correct = 0  # right answers seen so far this epoch
         self._seen = 0
@@ -130,7 +137,11 @@ class Trainer:
         idx = self._order[self._pos : self._pos + self.batch_size]
         k = len(idx)
         xb, yb = self._xb[:k], self._yb[:k]
-        np.take(self.x, idx, axis=0, out=xb, mode="clip")  # "clip" avoids a hidden buffer
+        if self._pixels is None:
+            np.take(self.x, idx, axis=0, out=xb, mode="clip")  # "clip" avoids a hidden buffer
+        else:
+            np.take(self.x, idx, axis=0, out=self._pixels[:k], mode="clip")
+            batch_inputs(self._pixels[:k], xb.dtype, out=xb)
         np.take(self.y, idx, out=yb, mode="clip")
         self._pos += k
         return xb, yb
@@ -279,7 +290,7 @@ def _check_parameters_finite(model) -> None:
 
 def _check_data(model, x, y, x_name: str, y_name: str, what: str):
     """x, y as the model needs them (shapes, one label each, finite, not empty)."""
-    x = check_features(x, model.in_features, _dtype(model), x_name)
+    x = check_inputs(x, model.in_features, _dtype(model), x_name)
     if len(x) == 0:
         raise ValueError(
             f"{what} got 0 examples ({x_name} has shape {x.shape}): a mean over no examples "
@@ -293,7 +304,8 @@ def _check_data(model, x, y, x_name: str, y_name: str, what: str):
 def evaluate(model, x, y, batch_size: int = 2048, loss=softmax_cross_entropy):
     """Mean loss and accuracy of ``model`` on (x, y), batch by batch → (loss, accuracy).
 
-    x: (N, D) float, y: (N,) int, N >= 1 (zero examples have no mean: a ValueError).
+    x: (N, D) float, or raw uint8 images (N, 28, 28) or (N, D), prepared a batch at a time;
+    y: (N,) int, N >= 1 (zero examples have no mean: a ValueError).
     """
     check_model(model)
     batch_size = check_batch_size(batch_size)
@@ -305,8 +317,9 @@ def evaluate(model, x, y, batch_size: int = 2048, loss=softmax_cross_entropy):
 def _evaluate(model, x, y, batch_size, loss):
     """``evaluate`` without the checks, for data checked already (fit's validation data)."""
     total, correct = 0.0, 0
+    dtype = _dtype(model)
     for start in range(0, len(x), batch_size):
-        logits = model.forward(x[start : start + batch_size])
+        logits = model.forward(batch_inputs(x[start : start + batch_size], dtype))
         yb = y[start : start + batch_size]
         total += loss(logits, yb)[0] * len(yb)
         correct += int(np.count_nonzero(logits.argmax(axis=1) == yb))
@@ -329,7 +342,9 @@ def fit(
 ) -> History:
     """Train ``model`` for ``epochs`` passes over (x, y) and return a ``History``.
 
-    x: (N, D) float32, y: (N,) int labels; validation_data: (x_val, y_val) or None.
+    x: (N, D) float32, or the raw images (N, 28, 28) uint8 from ``load_mnist``, prepared one
+    batch at a time as it is drawn (see ``Trainer``); y: (N,) int labels;
+    validation_data: (x_val, y_val) in the same forms, or None.
     callback(trainer) runs after every step; returning False stops training.
 
     Before the first step everything is checked once: model, optimizer, training and

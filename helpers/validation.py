@@ -17,6 +17,7 @@ __all__ = [
     "check_batch_size",
     "check_features",
     "check_finite",
+    "check_inputs",
     "check_labels",
     "check_layer",
     "check_learning_rate",
@@ -124,11 +125,29 @@ def check_features(x, in_features: int, dtype, where: str) -> np.ndarray:
     if x.dtype.kind != "f":
         raise TypeError(
             f"{where} got {x.dtype} input; convert to floats first, e.g. "
-            "helpers.data.prepare(images) for MNIST images (float32 in [0, 1])."
+            "helpers.data.prepare(images) for MNIST images (float32 in [0, 1]). "
+            "(fit, evaluate and Model.predict also take the raw uint8 images and prepare "
+            "each batch themselves.)"
         )
     if x.dtype != dtype:
         x = x.astype(dtype)
     return x
+
+
+def check_inputs(x, in_features: int, dtype, where: str) -> np.ndarray:
+    """``check_features`` for code that feeds a model batch by batch (``fit``, ``Trainer``,
+    ``evaluate``, ``Model.predict``), which also takes raw uint8 pixels.
+
+    Raw images, uint8 (N, H, W) with H * W = in_features or (N, in_features), come back
+    as a uint8 (N, in_features) view: the caller prepares each batch as it uses it
+    (``data.batch_inputs``), so no float copy of the whole set is made. Anything else is
+    checked, and returned, as ``check_features`` does.
+    """
+    if not isinstance(x, np.ndarray):
+        x = np.asarray(x)
+    if x.dtype == np.uint8 and x.ndim >= 2 and math.prod(x.shape[1:]) == in_features:
+        return x.reshape(len(x), in_features)
+    return check_features(x, in_features, dtype, where)
 
 
 def check_labels(labels, num_classes: int, n: int | None = None, where: str = "labels"):

@@ -753,3 +753,17 @@ def test_load_inputs_wrong_shape(tmp_path, monkeypatch, fresh_cache):
     with pytest.raises(DataError) as err:
         load_inputs("test", "bundled", path=small, verbose=False)
     assert_says(str(err.value), "x_test", "(10000, 32, 32)", "(10000, 28, 28)", *RESTORE)
+
+
+def test_batch_inputs_prepares_pixels_as_prepare_does_in_the_models_dtype():
+    (images, _), _ = load_mnist(verbose=False)
+    rows = images[:300].reshape(300, 784)
+    np.testing.assert_array_equal(data.batch_inputs(rows), prepare(rows))
+    out = np.empty((300, 784), dtype=np.float32)
+    assert data.batch_inputs(rows, out=out) is out
+    np.testing.assert_array_equal(out, prepare(rows))
+    as64 = data.batch_inputs(rows, np.float64)
+    assert as64.dtype == np.float64
+    np.testing.assert_array_equal(as64, prepare(rows).astype(np.float64))
+    floats = prepare(rows)
+    assert data.batch_inputs(floats) is floats  # float rows pass through uncopied

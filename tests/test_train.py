@@ -679,3 +679,69 @@ print(panel.controls["play"].model_id)
         "panel.test_steps == [h.steps], panel.trainer.run(3, verbose=False) != [])"
     )
     assert (status, out) == ("ok", "True True True True True\n")
+
+
+# ------------------------------------------------------- raw uint8 images, a batch at a time
+
+
+def test_fit_on_raw_uint8_images_trains_exactly_as_on_prepared_inputs():
+    (images, labels), (test_images, test_labels) = load_mnist(verbose=False)
+    images, labels = images[:3000], labels[:3000]  # (3000, 28, 28) uint8, read-only
+    histories, models = [], []
+    for x, x_val in ((images, test_images), (prepare(images), prepare(test_images))):
+        model = mlp([784, 32, 10], seed=0)
+        optimizer = SGD(learning_rate=0.1, momentum=0.9)
+        history = fit(
+            model, x, labels, optimizer, epochs=2, batch_size=100,
+            validation_data=(x_val, test_labels), progress=False, seed=0,
+        )  # fmt: skip
+        histories.append(history)
+        models.append(model)
+    raw, prepared = histories
+    assert raw.loss == prepared.loss and raw.accuracy == prepared.accuracy
+    assert raw.val_accuracy == prepared.val_accuracy
+    for a, b in zip(models[0].parameters(), models[1].parameters(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    model = models[0]
+    assert evaluate(model, test_images, test_labels) == evaluate(
+        model, prepare(test_images), test_labels
+    )
+    np.testing.assert_array_equal(
+        model.predict(test_images.reshape(-1, 784)), model.predict(prepare(test_images))
+    )
+    assert model.accuracy(test_images, test_labels) == raw.val_accuracy[-1]
+
+
+def test_raw_images_are_prepared_in_the_models_dtype():
+    (images, labels), _ = load_mnist(verbose=False)
+    images, labels = images[:500], labels[:500]
+    models = [mlp([784, 8, 10], seed=0, dtype=np.float64) for _ in range(2)]
+    for model, x in zip(models, (images, prepare(images)), strict=True):
+        fit(model, x, labels, SGD(learning_rate=0.1), batch_size=50, progress=False)
+    for a, b in zip(models[0].parameters(), models[1].parameters(), strict=True):
+        assert a.dtype == np.float64
+        np.testing.assert_array_equal(a, b)
+
+
+def test_trainer_on_raw_images_holds_no_float_copy_of_them():
+    """A Trainer on uint8 images allocates its two batch buffers, not 4 bytes per pixel."""
+    import tracemalloc
+
+    (images, labels), _ = load_mnist(verbose=False)  # 47 MB of uint8 pixels
+    model = mlp([784, 16, 10], seed=0)
+    tracemalloc.start()
+    try:
+        trainer = Trainer(model, images, labels, SGD(learning_rate=0.1), batch_size=128)
+        trainer.run(20, verbose=False)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    float_copy = images.size * 4  # 188 MB
+    assert trainer.x.dtype == np.uint8 and np.shares_memory(trainer.x, images)
+    assert peak < float_copy / 50, f"{peak / 1e6:.1f} MB allocated"
+
+
+def test_dense_layers_still_refuse_raw_pixels_and_say_what_takes_them():
+    (images, _), _ = load_mnist(verbose=False)
+    with pytest.raises(TypeError, match=r"uint8 input; convert to floats first.*prepare"):
+        mlp([784, 8, 10], seed=0).forward(images[:4].reshape(4, 784))

@@ -4,7 +4,7 @@ what to do."""
 import numpy as np
 import pytest
 
-from helpers.validation import check_finite, check_optimizer, describe
+from helpers.validation import check_finite, check_inputs, check_optimizer, describe
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -93,3 +93,20 @@ def test_an_optimizers_name_gets_an_example_that_suits_the_caller(examples, text
     with pytest.raises(TypeError) as err:
         check_optimizer("adam", examples=examples)
     assert str(err.value).endswith(text)
+
+
+def test_check_inputs_passes_raw_pixels_through_as_flat_uint8_views():
+    images = np.arange(2 * 28 * 28, dtype=np.uint8).reshape(2, 28, 28)
+    flat = check_inputs(images, 784, np.float32, "fit")
+    assert flat.shape == (2, 784) and flat.dtype == np.uint8 and np.shares_memory(flat, images)
+    again = check_inputs(flat, 784, np.float32, "fit")
+    assert again.dtype == np.uint8 and np.shares_memory(again, images)
+
+
+def test_check_inputs_treats_everything_else_as_check_features_does():
+    x = np.ones((3, 4), dtype=np.float64)
+    assert check_inputs(x, 4, np.float32, "fit").dtype == np.float32
+    with pytest.raises(TypeError, match="int64 input; convert to floats first"):
+        check_inputs(np.ones((3, 4), dtype=np.int64), 4, np.float32, "fit")
+    with pytest.raises(ValueError, match=r"got input of shape \(3, 5\)"):
+        check_inputs(np.ones((3, 5), dtype=np.uint8), 4, np.float32, "fit")

@@ -7,7 +7,6 @@ import time
 import ipywidgets as widgets
 import numpy as np
 
-from ..data import prepare
 from ..layers import mlp
 from ..optim import SGD
 from ..plots import (
@@ -240,10 +239,11 @@ def _wrap(text: str, figure, fontsize: float = 10) -> str:
 
 
 def _as_inputs(images) -> np.ndarray:
-    """Raw uint8 images → prepared float32 (N, 784) (``data.prepare``); floats pass through."""
+    """(N, 784) rows: raw uint8 images stay uint8 (a view, no copy; Trainer and evaluate
+    prepare each batch as they use it), float inputs become float32."""
     images = np.asarray(images)
     if images.dtype == np.uint8:
-        return prepare(images)
+        return images.reshape(len(images), -1)
     return images.reshape(len(images), -1).astype(np.float32, copy=False)
 
 
