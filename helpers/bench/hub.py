@@ -9,7 +9,7 @@ drives its REST API like a class. For each class size N (default 1, 5, 10):
     start       every student starts a server, all at once
     run         every student opens a notebook (a session, as JupyterLab does), runs its
                 cells top to bottom in a real kernel over the kernel's websocket, and
-                closes it: first 09, then 05 (the heaviest by memory), all students at once
+                closes it: first 09 (the longest training), then 05, all students at once
     measure     wall time per student; each student's peak memory (peak RSS of their server
                 plus their kernel, VmHWM from /proc); the kernel's CPU seconds; the total
                 memory of everything the hub started (sampled); every failure (an error, a
