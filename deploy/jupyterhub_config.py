@@ -5,7 +5,9 @@
                the hub, with its own home under the hub's state folder (build/hub/home/<name>)
     course     installed once: every server and kernel uses this repository's .venv; each
                home gets its own copy of the student edition (notebooks/student/) on the first
-               start, and the server opens its index (00_index.ipynb)
+               start, and the server opens its index (00_index.ipynb); the teacher's tools
+               in that .venv (nbgrader's menu, sidebar and formgrader) are switched off
+               for students, in their own Jupyter config
     proxy      configurable-http-proxy from deploy/node_modules (npm ci in deploy/)
     kernels    one BLAS thread each (HUB_THREADS); they talk to their server over Unix
                sockets in /tmp/jupyterhub-<hub pid>-<name>, removed when the server stops
@@ -30,6 +32,7 @@ Settings, from the environment (all optional):
                         load script (python -m helpers.bench.hub) and tests/test_hub.py use it
 """
 
+import json
 import os
 import secrets
 import shutil
@@ -78,8 +81,8 @@ def runtime_dir(spawner) -> Path:
 
 
 def before_start(spawner) -> None:
-    """Before a student's server starts: put the student edition in their home, and make
-    the server's runtime folder.
+    """Before a student's server starts: put the student edition in their home, make the
+    server's runtime folder, and write the student's Jupyter config (no teacher tools).
 
     Only notebooks the home does not have yet are copied, so a student's own work survives
     restarts, and a notebook added to the course later still reaches everyone.
@@ -91,7 +94,35 @@ def before_start(spawner) -> None:
             shutil.copy2(notebook, home / notebook.name)
     runtime = runtime_dir(spawner)
     runtime.mkdir(mode=0o700, exist_ok=True)
-    spawner.environment = {**spawner.environment, "JUPYTER_RUNTIME_DIR": str(runtime)}
+    config = write_student_config(home / ".jupyter")
+    spawner.environment = {
+        **spawner.environment,
+        "JUPYTER_RUNTIME_DIR": str(runtime),
+        "JUPYTER_CONFIG_DIR": str(config),
+    }
+
+
+# The teacher's tools that the shared .venv has (nbgrader comes with the test extra):
+# students get neither its menu, toolbar and sidebar in JupyterLab nor its server pages.
+TEACHER_LAB_EXTENSIONS = ("@jupyter/nbgrader",)
+TEACHER_SERVER_EXTENSIONS = (
+    "nbgrader.server_extensions.formgrader",
+    "nbgrader.server_extensions.validate_assignment",
+    "nbgrader.server_extensions.assignment_list",
+    "nbgrader.server_extensions.course_list",
+)
+
+
+def write_student_config(config: Path) -> Path:
+    """A student's own Jupyter config folder (searched before the .venv's): the teacher's
+    tools off. Written on every start, so a change here reaches everyone."""
+    (config / "labconfig").mkdir(parents=True, exist_ok=True)
+    off = dict.fromkeys(TEACHER_LAB_EXTENSIONS, True)
+    page = {"disabledExtensions": off, "lockedExtensions": off}
+    (config / "labconfig" / "page_config.json").write_text(json.dumps(page, indent=2))
+    server = {"ServerApp": {"jpserver_extensions": dict.fromkeys(TEACHER_SERVER_EXTENSIONS, False)}}
+    (config / "jupyter_server_config.json").write_text(json.dumps(server, indent=2))
+    return config
 
 
 def after_stop(spawner) -> None:

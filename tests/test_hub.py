@@ -195,6 +195,20 @@ def test_real_hub_serves_two_students_and_stops_cleanly(tmp_path):
         for result in results:
             assert result["error"] is None, result
             assert result["peak_mib"] > 50, result  # a real server and kernel were measured
+
+        # students get none of the teacher's tools that the shared .venv has (nbgrader)
+        for student in students:
+            base, auth = (
+                f"{hub.url}/user/{student.name}",
+                {"Authorization": f"token {student.token}"},
+            )
+            listed = requests.get(f"{base}/lab/api/extensions", headers=auth, timeout=60)
+            listed.raise_for_status()
+            enabled = {extension["name"]: extension["enabled"] for extension in listed.json()}
+            assert enabled.get("@jupyter/nbgrader") is False, enabled  # installed, switched off
+            assert enabled.get("@jupyter-widgets/jupyterlab-manager") is True, enabled
+            page = requests.get(f"{base}/formgrader", headers=auth, timeout=60)
+            assert page.status_code == 404, (page.status_code, page.text[:200])
         for name in ("student1", "student2"):
             home = tmp_path / "hub" / "home" / name
             assert (home / INDEX).exists() and (home / "09_training_in_a_nutshell.ipynb").exists()

@@ -1,16 +1,18 @@
 """A classroom on one machine: the whole series run by 1 student, then by several at once,
 each in fresh kernels (one per notebook, top to bottom), as a class on one hub node would.
 
-Each student is a separate process (``python -m helpers.bench.classroom``) that runs the
-instructor edition notebook by notebook and prints its seconds per notebook; the parent
-starts N of them together and reports wall time per student and any failure.
+Each student is a separate process (``_main``; alone: ``python -m helpers.bench.classroom``)
+that runs the instructor edition notebook by notebook and prints its seconds per notebook;
+the parent starts N of them together and reports wall time per student and any failure.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
 import time
 
 from .common import REPO_ROOT, _median
@@ -20,8 +22,15 @@ SERIES_TIMEOUT = 1800  # seconds one student may take for the whole series, at m
 
 
 def run_series(names=None, timeout: float = 300) -> dict:
-    """Run each notebook once in a fresh kernel; {notebook: seconds or error}."""
+    """Run each notebook once in a fresh kernel; {notebook: seconds or error}.
+
+    The kernel talks to this process over Unix sockets in a folder of its own, not TCP
+    ports: with several students starting kernels at once, a TCP port picked for one kernel
+    can be taken by another before it binds it (jupyter_client issue 487; seen here as
+    "ZMQError: Address already in use" with 4 students), which the hub avoids the same way.
+    """
     import nbformat
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
     out = {}
@@ -29,12 +38,17 @@ def run_series(names=None, timeout: float = 300) -> dict:
         nb = nbformat.read(path, as_version=4)
         start = time.perf_counter()
         try:
-            NotebookClient(
-                nb,
-                timeout=timeout,
-                kernel_name="python3",
-                resources={"metadata": {"path": str(path.parent)}},
-            ).execute()
+            with tempfile.TemporaryDirectory(prefix="classroom-") as sockets:
+                km = KernelManager(
+                    kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel")
+                )
+                NotebookClient(
+                    nb,
+                    km=km,
+                    timeout=timeout,
+                    kernel_name="python3",
+                    resources={"metadata": {"path": str(path.parent)}},
+                ).execute()
             out[path.stem] = time.perf_counter() - start
         except Exception as err:  # noqa: BLE001 - report, do not stop the class
             out[path.stem] = f"{type(err).__name__}: {str(err)[:200]}"
@@ -43,7 +57,10 @@ def run_series(names=None, timeout: float = 300) -> dict:
 
 def students_at_once(count: int, names=None) -> dict:
     """``count`` students run the series at the same time; wall seconds and failures."""
-    cmd = [sys.executable, "-m", "helpers.bench.classroom", *(names or [])]
+    # (-c rather than -m helpers.bench.classroom: the package has imported this module
+    # already, and runpy would warn about running it a second time)
+    child = "import sys; from helpers.bench.classroom import _main; _main(sys.argv[1:])"
+    cmd = [sys.executable, "-c", child, *(names or [])]
     start = time.perf_counter()
     procs = [
         subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True)
