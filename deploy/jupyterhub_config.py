@@ -182,6 +182,9 @@ c.Spawner.args = [
     # Offline: no news feed, no update check (as `make lab`).
     "--LabApp.news_url=None",
     "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
+    # Students share one .venv: the extension manager lists what is installed but installs
+    # nothing and asks PyPI for nothing.
+    "--LabApp.extension_manager=readonly",
     # A kernel idle for an hour is shut down, its memory freed; the server stops itself
     # after two idle hours (jupyter_server's own culling; no extra service needed).
     "--MappingKernelManager.cull_idle_timeout=3600",

@@ -202,12 +202,15 @@ def test_real_hub_serves_two_students_and_stops_cleanly(tmp_path):
                 f"{hub.url}/user/{student.name}",
                 {"Authorization": f"token {student.token}"},
             )
-            listed = requests.get(f"{base}/lab/api/extensions", headers=auth, timeout=60)
-            listed.raise_for_status()
-            enabled = {extension["name"]: extension["enabled"] for extension in listed.json()}
-            # (the extension manager lists @scope/name as scope-name)
-            assert enabled.get("jupyter-nbgrader") is False, enabled  # installed, switched off
-            assert enabled.get("jupyter-widgets-jupyterlab-manager") is True, enabled
+            lab = requests.get(f"{base}/lab", headers=auth, timeout=60)
+            lab.raise_for_status()
+            config = json.loads(
+                re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', lab.text, re.S)[1]
+            )  # the page config JupyterLab starts from in the student's browser
+            installed = {extension["name"] for extension in config["federated_extensions"]}
+            assert "@jupyter/nbgrader" in installed, installed  # in the .venv, and
+            assert "@jupyter/nbgrader" in config["disabledExtensions"], config  # switched off
+            assert "@jupyter-widgets/jupyterlab-manager" not in config["disabledExtensions"]
             page = requests.get(f"{base}/formgrader", headers=auth, timeout=60)
             assert page.status_code == 404, (page.status_code, page.text[:200])
         for name in ("student1", "student2"):
@@ -229,8 +232,9 @@ def test_real_hub_serves_two_students_and_stops_cleanly(tmp_path):
 
         running = hub.processes()
         commands = [" ".join(p.cmdline()) for p in running]
-        assert sum("configurable-http-proxy" in c for c in commands) == 1, commands
-        assert sum("jupyterhub-singleuser" in c for c in commands) == 2, commands
+        listing = "\n".join(f"{p.pid}: {c}" for p, c in zip(running, commands, strict=True))
+        assert sum("configurable-http-proxy" in c for c in commands) == 1, listing
+        assert sum("jupyterhub-singleuser" in c for c in commands) == 2, listing
     assert hub.proc.returncode is not None
     assert hub.strays == [], f"left running after the hub stopped: {hub.strays}"
     assert not [p.pid for p in running if p.is_running()], "a process the hub started survived"
