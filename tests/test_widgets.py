@@ -778,3 +778,24 @@ def test_widget_cells_under_load_in_nbclient_do_not_stall_and_rerun_closes_the_o
         stop.set()
         for process in load:
             process.join()
+
+
+def test_log_axes_label_their_ticks_as_plain_numbers():
+    """0.6 and 0.001, not matplotlib's 6e-01 and 1e-03 (read on a projector)."""
+    import matplotlib.pyplot as plt
+
+    from helpers.widgets.explorer import _plain_log_axis
+
+    fig, ax = plt.subplots()
+    try:
+        ax.set_yscale("log")
+        _plain_log_axis(ax.yaxis)
+        for low, high, expected in ((0.2, 2.5, {"0.3", "0.6", "1", "2"}), (1e-3, 1, {"0.001"})):
+            ax.set_ylim(low, high)
+            fig.canvas.draw()
+            labels = {t.get_text() for t in ax.get_yticklabels(which="both") if t.get_visible()}
+            labels.discard("")
+            assert expected <= labels, labels
+            assert not [label for label in labels if "e-0" in label or "e\u22120" in label]
+    finally:
+        plt.close(fig)
