@@ -55,7 +55,6 @@ __all__ = [
     "load_inputs",
     "load_mnist",
     "one_hot",
-    "pixels_to_inputs",
     "prepare",
 ]
 
@@ -303,7 +302,7 @@ def _read_inputs(npz_path: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
                     if len(block) != rows * d:
                         raise EOFError(f"{x_key} ends after {first * d + len(block):,} bytes")
                     pixels = np.frombuffer(block, dtype=np.uint8).reshape(rows, d)  # (B, D)
-                    pixels_to_inputs(pixels, out=x[first : first + rows])
+                    batch_inputs(pixels, out=x[first : first + rows])
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
         raise _unreadable(npz_path, err) from err
     return x, labels
@@ -463,7 +462,7 @@ def prepare(images) -> np.ndarray:
         prepared = hit[1]()
         if prepared is not None:
             return prepared
-    prepared = pixels_to_inputs(images.reshape(len(images), n_pixels))
+    prepared = batch_inputs(images.reshape(len(images), n_pixels))
     if key is not None:
         # Shared by every later call on the same read-only images, so it must stay as it is.
         prepared.flags.writeable = False
@@ -475,28 +474,21 @@ def prepare(images) -> np.ndarray:
     return prepared
 
 
-def pixels_to_inputs(pixels: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """The arithmetic of ``prepare`` alone: uint8 pixels (B, D) → float32 (B, D), p / 255.
-
-    No checks and no caching: this is what ``prepare``, ``load_inputs``, and ``fit``,
-    ``evaluate`` and ``Model.predict`` given raw uint8 images use for each batch, so all
-    of them give exactly the same numbers. ``out``: a float32 (B, D) array to write into
-    (a batch buffer reused step after step) instead of allocating a new one.
-    """
-    return np.divide(pixels, 255, out=out, dtype=np.float32)
-
-
 def batch_inputs(rows: np.ndarray, dtype=np.float32, out: np.ndarray | None = None):
-    """A batch ready for a model of ``dtype``: (B, D) float rows as they are (cast to
-    ``dtype``), uint8 pixels (B, D) prepared (p / 255, exactly as ``prepare``).
+    """A batch ready for a model of ``dtype``: uint8 pixels (B, D) become p / 255, (B, D)
+    float rows stay as they are (cast to ``dtype``).
 
-    ``out``: a (B, D) array of ``dtype`` to write into instead of allocating a new one.
-    For code that has checked its data with ``validation.check_inputs``.
+    The one place the division is written: ``prepare``, ``load_inputs``, and ``fit``,
+    ``Trainer``, ``evaluate`` and ``Model.predict`` given raw uint8 images all call this,
+    so all of them give exactly the same numbers (float32 first, then cast for a model of
+    another dtype). No checks and no caching: for data checked already (``prepare``,
+    ``validation.check_inputs``). ``out``: a (B, D) array of ``dtype`` to write into (a
+    batch buffer reused step after step) instead of allocating a new one.
     """
     if rows.dtype == np.uint8:
         if np.dtype(dtype) == np.float32:
-            return pixels_to_inputs(rows, out=out)
-        rows = pixels_to_inputs(rows)  # float32 first, as prepare() gives, then cast
+            return np.divide(rows, 255, out=out, dtype=np.float32)
+        rows = np.divide(rows, 255, dtype=np.float32)
     if out is None:
         return rows.astype(dtype, copy=False)
     out[...] = rows
