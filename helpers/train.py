@@ -120,8 +120,8 @@ class Trainer:
         self.epoch = 0  # epochs completed
         self._order = self.rng.permutation(len(self.x))
         self._pos = 0  # where the next batch starts in _order
-        dtype = _dtype(model) if self.x.dtype == np.uint8 else self.x.dtype
-        self._xb = np.empty((self.batch_size, self.x.shape[1]), dtype=dtype)  # (B, D)
+        # (check_inputs gave float data the model's dtype already)
+        self._xb = np.empty((self.batch_size, self.x.shape[1]), dtype=_dtype(model))  # (B, D)
         # raw pixels are gathered here, then prepared into _xb
         self._pixels = np.empty_like(self._xb, np.uint8) if self.x.dtype == np.uint8 else None
         self._yb = np.empty(self.batch_size, dtype=self.y.dtype)  # (B,)
