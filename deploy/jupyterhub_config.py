@@ -29,7 +29,7 @@ Settings, from the environment (all optional):
                         numpy's own choice, one per core)
     HUB_SERVICE_TOKEN   if set, a service "class-driver" with this API token may manage the
                         students (create their tokens, start and stop their servers): the
-                        load script (python -m helpers.bench.hub) and tests/test_hub.py use it
+                        load script (python deploy/hubload.py) and tests/test_hub.py use it
 """
 
 import json

@@ -9,6 +9,7 @@ The hub test needs the hub extra (jupyterhub) and deploy/node_modules (`make tes
 from __future__ import annotations
 
 import copy
+import importlib.util
 import json
 import os
 import re
@@ -22,14 +23,23 @@ import pytest
 import test_environment
 import yaml
 
-from helpers.bench import hub as bench_hub
-
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
 VALUES = DEPLOY / "z2jh" / "values.yaml"
 MEASURED = DEPLOY / "measured.json"
 PROXY = DEPLOY / "node_modules" / ".bin" / "configurable-http-proxy"
 INDEX = "00_index.ipynb"
+
+
+def _load(path: Path):
+    """A script of deploy/ (not a package: run as ``python deploy/NAME.py``) as a module."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+hubload = _load(DEPLOY / "hubload.py")
 
 
 @pytest.fixture(scope="module")
@@ -48,12 +58,12 @@ def measured():
 
 # ---------------------------------------------------------- measured figures --
 def test_measured_figures_say_how_they_were_made(measured):
-    assert measured["command"].startswith("python -m helpers.bench.hub"), measured["command"]
+    assert measured["command"].startswith("python deploy/hubload.py"), measured["command"]
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", measured["date"]), measured["date"]
     counts = {row["students"] for row in measured["rows"]}
     assert 1 in counts and len(counts) >= 2, f"measured class sizes {sorted(counts)}"
     notebooks = {row["notebook"] for row in measured["rows"]}
-    assert set(bench_hub.NOTEBOOKS) <= notebooks, f"measured notebooks {sorted(notebooks)}"
+    assert set(hubload.NOTEBOOKS) <= notebooks, f"measured notebooks {sorted(notebooks)}"
 
 
 def test_measured_class_had_no_failures(measured):
@@ -65,7 +75,7 @@ def test_measured_class_had_no_failures(measured):
 
 def test_derived_settings_follow_the_rule(measured):
     threads = int(measured["threads_per_student"])
-    assert measured["derived"] == bench_hub.derive(measured["rows"], threads)
+    assert measured["derived"] == hubload.derive(measured["rows"], threads)
 
 
 @pytest.mark.parametrize(
@@ -84,7 +94,7 @@ def test_derived_settings_follow_the_rule(measured):
     ],
 )
 def test_derive_rounds_up(rows, expected):
-    got = bench_hub.derive(rows, threads=1)
+    got = hubload.derive(rows, threads=1)
     assert (got["memory_guarantee_mib"], got["memory_limit_mib"], got["cpu_guarantee"]) == expected
     for node in got["nodes"]:
         assert node["students"] == min(node["students_by_memory"], node["students_by_cpu"])
@@ -170,7 +180,7 @@ def test_real_hub_serves_two_students_and_stops_cleanly(tmp_path):
     if not PROXY.exists():
         _missing(f"{PROXY.relative_to(ROOT)} is missing: run make test (npm ci in deploy/)")
 
-    hub = bench_hub.Hub(tmp_path / "hub", students=2)
+    hub = hubload.Hub(tmp_path / "hub", students=2)
     with hub:
         # student1 logs in through the login form: refused with a wrong password, in with
         # the shared one
@@ -189,9 +199,9 @@ def test_real_hub_serves_two_students_and_stops_cleanly(tmp_path):
         assert me.json()["name"] == "student1"
 
         # both students start a server and run a notebook through it, at the same time
-        students = [bench_hub.Student(hub, name) for name in ("student1", "student2")]
+        students = [hubload.Student(hub, name) for name in ("student1", "student2")]
         with ThreadPoolExecutor(2) as pool:
-            list(pool.map(bench_hub.Student.start, students))
+            list(pool.map(hubload.Student.start, students))
             results = list(pool.map(lambda s: s.run_notebook("01_kernel_and_bias"), students))
         for result in results:
             assert result["error"] is None, result
@@ -251,8 +261,8 @@ def test_real_hub_serves_two_students_and_stops_cleanly(tmp_path):
 def test_update_values_rewrites_only_the_measured_lines(tmp_path, values):
     written = tmp_path / "values.yaml"
     written.write_text(VALUES.read_text(encoding="utf-8"), encoding="utf-8")
-    derived = bench_hub.derive([{"students": 1, "peak_mib_max": 1000, "cpu_busy": 0.9}], 2)
-    bench_hub.update_values(derived, written)
+    derived = hubload.derive([{"students": 1, "peak_mib_max": 1000, "cpu_busy": 0.9}], 2)
+    hubload.update_values(derived, written)
     changed = yaml.safe_load(written.read_text(encoding="utf-8"))
     assert changed["singleuser"]["memory"] == {"guarantee": "1024M", "limit": "2048M"}
     assert changed["singleuser"]["cpu"] == {"guarantee": 0.45, "limit": 2.0}

@@ -1,4 +1,4 @@
-"""A class on one JupyterHub: ``python -m helpers.bench.hub``
+"""A class on one JupyterHub: ``python deploy/hubload.py``
 
 Starts the one-machine hub (deploy/jupyterhub_config.py: JupyterHub, configurable-http-proxy,
 a local server per student) on free localhost ports, with its state in a fresh folder, and
@@ -20,9 +20,9 @@ it implies for a hub's per-student limits (``derive``: the rules are written the
 ``--write`` the figures go to deploy/measured.json with the command and the date, which
 deploy/z2jh/values.yaml and tests/test_hub.py follow.
 
-    python -m helpers.bench.hub --write               the full measurement (N = 1, 5, 10)
-    python -m helpers.bench.hub --students 1 2        smaller classes
-    python -m helpers.bench.hub --threads default     numpy's own BLAS threads (one per core)
+    python deploy/hubload.py --write               the full measurement (N = 1, 5, 10)
+    python deploy/hubload.py --students 1 2        smaller classes
+    python deploy/hubload.py --threads default     numpy's own BLAS threads (one per core)
 
 Needs the hub extra (pip install -e ".[lab,hub]") and deploy/node_modules (npm ci in deploy/):
 ``make hub`` installs both.
@@ -39,6 +39,7 @@ import re
 import secrets
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -47,7 +48,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .common import REPO_ROOT, _median
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 CONFIG = REPO_ROOT / "deploy" / "jupyterhub_config.py"
 MEASURED = REPO_ROOT / "deploy" / "measured.json"
@@ -141,6 +142,10 @@ def update_values(derived: dict, path: Path = VALUES) -> None:
     if found != 3:
         raise ValueError(f"{path}: expected the three BLAS thread variables, found {found}")
     path.write_text(text, encoding="utf-8")
+
+
+def _median(values) -> float:
+    return float(statistics.median(values))
 
 
 # ------------------------------------------------------------ the processes --
@@ -635,7 +640,7 @@ def format_table(rows: list[dict], derived: dict) -> str:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m helpers.bench.hub",
+        prog="python deploy/hubload.py",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -669,7 +674,7 @@ def main(argv=None) -> None:
     print(format_table(rows, derived))
     if args.write:
         record = {
-            "command": "python -m helpers.bench.hub "
+            "command": "python deploy/hubload.py "
             + " ".join(sys.argv[1:] if argv is None else argv),
             "date": dt.date.today().isoformat(),
             "preliminary": args.preliminary,
