@@ -4,7 +4,7 @@
 #   make lab     open the course in JupyterLab (installs on first run)
 #   make test    ruff + all tests + every notebook run top to bottom
 #   make lint    ruff check + format check       make format   fix what ruff can
-#   make bench   python -m helpers.bench          make clean    remove caches
+#   make bench   python -m bench                  make clean    remove caches
 #   make student regenerate notebooks/student/ (the student edition) from notebooks/
 #   make hub     JupyterHub on this machine for student1..30 (deploy/, README)
 #   make site    the course site: the notebooks, executed, as a web book in build/site/
@@ -21,7 +21,7 @@ PY     := $(BIN)/python
 PIP    := $(PY) -m pip
 
 # Paths that ruff and pytest cover.
-LINT_PATHS  := helpers tests notebooks tools nbgrader_config.py deploy site
+LINT_PATHS  := helpers bench tests notebooks tools nbgrader_config.py deploy site
 TEST_PATHS  := tests notebooks
 # Extra arguments, e.g. make test PYTEST_ARGS="-k gradient -x"
 PYTEST_ARGS ?=
@@ -103,7 +103,7 @@ hub: $(VENV)/.stamp-hub $(PROXY_STAMP)
 	$(BIN)/jupyterhub -f deploy/jupyterhub_config.py
 
 bench: $(VENV)/.stamp-core
-	$(PY) -m helpers.bench $(BENCH_ARGS)
+	$(PY) -m bench $(BENCH_ARGS)
 
 # The course site (site/conf.py): Sphinx + myst-nb execute every notebook afresh (-E -a, so
 # a change in helpers/ shows too) and sphinx-book-theme lays them out; warnings (a broken

@@ -14,7 +14,9 @@ One module per idea of the lecture:
     widgets     sliders for learning rate and momentum
     checks      friendly answers to the check-yourself exercises
     threads     BLAS threads that follow the CPUs a kernel may use (shared servers)
-    bench       ``python -m helpers.bench``: speed, widgets, memory and a classroom's load
+
+The benchmark that measures the package is not part of it: ``python -m bench`` from the
+repository root (``bench/``).
 
 Importing ``helpers`` only defines names: it seeds nothing, loads no data and leaves
 matplotlib's style alone. Import a module to use it, e.g. ``from helpers.layers import Dense``.

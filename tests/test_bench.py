@@ -6,8 +6,8 @@ import nbformat
 import numpy as np
 import pytest
 
-from helpers import bench
-from helpers.bench.memory import notebook_memory
+import bench
+from bench.memory import notebook_memory
 
 
 @pytest.fixture(scope="module")

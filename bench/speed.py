@@ -12,11 +12,12 @@ import time
 
 import numpy as np
 
-from ..gradients import numerical_partial
-from ..layers import mlp
-from ..losses import softmax_cross_entropy
-from ..optim import SGD
-from ..train import Trainer, fit
+from helpers.gradients import numerical_partial
+from helpers.layers import mlp
+from helpers.losses import softmax_cross_entropy
+from helpers.optim import SGD
+from helpers.train import Trainer, fit
+
 from .common import (
     BATCH_SIZE,
     FD_COEFFICIENTS,

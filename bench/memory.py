@@ -9,9 +9,10 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from ..layers import mlp
-from ..optim import SGD
-from ..train import fit
+from helpers.layers import mlp
+from helpers.optim import SGD
+from helpers.train import fit
+
 from .common import (
     _CHILD_RSS,
     BATCH_SIZE,
@@ -47,7 +48,7 @@ def peak_memory(steps: int | None, with_torch: bool) -> dict:
         if implementation == "pytorch" and not with_torch:
             out[implementation] = {"skipped": "PyTorch not installed"}
             continue
-        child = f"from helpers.bench import memory_child; memory_child({implementation!r}, {steps})"
+        child = f"from bench import memory_child; memory_child({implementation!r}, {steps})"
         try:
             kib = int(_run(_python(_CHILD_RSS, *_python(child))).strip().splitlines()[-1])
             out[implementation] = {"mib": kib / 1024}

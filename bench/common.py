@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data import load_mnist, prepare
-from ..layers import mlp
+from helpers.data import load_mnist, prepare
+from helpers.layers import mlp
 
 SIZES = (784, 512, 10)  # D, H, C
 BATCH_SIZE = 128
@@ -21,7 +21,7 @@ LEARNING_RATE = 0.1
 N_TRAIN = 60_000
 SEED = 0
 FD_COEFFICIENTS = 200  # coefficients the finite-difference timing nudges
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 BLAS_ENV = (
     "OPENBLAS_CORETYPE",
     "OPENBLAS_L2_SIZE",

@@ -1,7 +1,7 @@
 """A classroom on one machine: the whole series run by 1 student, then by several at once,
 each in fresh kernels (one per notebook, top to bottom), as a class on one hub node would.
 
-Each student is a separate process (``_main``; alone: ``python -m helpers.bench.classroom``)
+Each student is a separate process (``_main``; alone: ``python -m bench.classroom``)
 that runs the instructor edition notebook by notebook and prints its seconds per notebook;
 the parent starts N of them together and reports wall time per student and any failure.
 """
@@ -57,9 +57,9 @@ def run_series(names=None, timeout: float = 300) -> dict:
 
 def students_at_once(count: int, names=None) -> dict:
     """``count`` students run the series at the same time; wall seconds and failures."""
-    # (-c rather than -m helpers.bench.classroom: the package has imported this module
+    # (-c rather than -m bench.classroom: the package has imported this module
     # already, and runpy would warn about running it a second time)
-    child = "import sys; from helpers.bench.classroom import _main; _main(sys.argv[1:])"
+    child = "import sys; from bench.classroom import _main; _main(sys.argv[1:])"
     cmd = [sys.executable, "-c", child, *(names or [])]
     start = time.perf_counter()
     procs = [

@@ -24,7 +24,7 @@ def widget_redraws(
     ipympl sends only the changed pixels.
     """
     try:
-        from .. import widgets
+        from helpers import widgets
     except ImportError as err:
         return {"missing": f"helpers.widgets could not be imported ({err})"}
     if not hasattr(widgets, "time_redraws"):
@@ -99,7 +99,7 @@ import json, sys
 import matplotlib
 matplotlib.use("module://ipympl.backend_nbagg")
 import numpy as np
-from helpers import bench
+import bench
 rng = np.random.default_rng(0)
 x = rng.random((4096, 784), dtype=np.float32)  # MNIST-shaped; redraw cost is what is timed
 y = rng.integers(0, 10, size=4096)

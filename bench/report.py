@@ -21,7 +21,7 @@ def format_report(r: dict) -> str:
     blas = m["blas"]
     e = r.get("epoch", {"steps": "?", "rounds": "?"})
     lines = [
-        f"helpers.bench{' --quick (a smoke run: numbers not meaningful)' if r['quick'] else ''}",
+        f"bench{' --quick (a smoke run: numbers not meaningful)' if r['quick'] else ''}",
         f"  network   784-512-10 relu MLP, softmax cross-entropy, SGD(learning_rate="
         f"{LEARNING_RATE}), batch {BATCH_SIZE}, float32, {e['steps']} steps per epoch",
         f"  data      {r['data']}, {r['n']:,} examples",

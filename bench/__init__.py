@@ -1,4 +1,4 @@
-"""How fast does this machine run the engine?  ``python -m helpers.bench``
+"""How fast does this machine run the engine?  ``python -m bench``
 
 Trains one epoch of the lecture's network (784-512-10, relu, softmax cross-entropy, SGD with
 learning_rate 0.1, batch_size 128, float32) with
@@ -17,10 +17,10 @@ of a training run, and what BLAS numpy uses. Last, the classroom: the memory of 
 kernel running each notebook of the series (once, twice, and the growth per re-run), and the
 series' wall time with 1 and with 4 students running it at once.
 
-    python -m helpers.bench                  the full report (about 15 minutes)
-    python -m helpers.bench --only speed     one part: speed, widgets, memory or classroom
-    python -m helpers.bench --rounds 9       more rounds, steadier medians
-    python -m helpers.bench --quick          a few steps of everything: checks that it all runs
+    python -m bench                  the full report (about 15 minutes)
+    python -m bench --only speed     one part: speed, widgets, memory or classroom
+    python -m bench --rounds 9       more rounds, steadier medians
+    python -m bench --quick          a few steps of everything: checks that it all runs
 
 One module per part: speed, widgets, memory, classroom, report (and common, what they share).
 
@@ -117,7 +117,7 @@ def run(quick: bool = False, rounds: int = 7, parts=PARTS) -> dict:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m helpers.bench",
+        prog="python -m bench",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -1,0 +1,5 @@
+"""``python -m bench``: see the package docstring."""
+
+from . import main
+
+main()

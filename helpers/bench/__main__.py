@@ -1,5 +1,0 @@
-"""``python -m helpers.bench``: see the package docstring."""
-
-from . import main
-
-main()
