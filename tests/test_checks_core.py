@@ -8,6 +8,7 @@ import pytest
 from helpers import checks
 from helpers.checks import Feedback, UsageError
 from helpers.checks.core import Mistake, answer_checker, check_implementation, is_blank
+from helpers.exercises import rebuilt
 from helpers.layers import Dense
 
 RNG = np.random.default_rng(0)
@@ -161,3 +162,199 @@ def test_a_blank_answer_is_not_answered_yet(name, blank):
     assert isinstance(result, Feedback)
     assert not result.passed and not result.answered
     assert str(result).startswith("Not answered yet: fill in ")
+
+
+# ------------------------------------------------- diagnoses and guards ----
+
+
+def _shortcut_reference(x, b):
+    return x + b
+
+
+REBUILT_ADD_BIAS = rebuilt("add_bias_for_test")(_shortcut_reference)
+
+
+def _loop_forever(x, b):
+    while True:
+        pass
+
+
+def _loop_and_swallow(x, b):
+    total = 0
+    while True:
+        try:
+            total += 1
+        except Exception:  # noqa: BLE001 - the student's code swallows errors
+            pass
+
+
+def _allocate_far_too_much(x, b):
+    return np.ones((1 << 17, 1 << 17)) + b  # 128 GiB
+
+
+def _call_the_package(x, b):
+    return REBUILT_ADD_BIAS(x, b)
+
+
+def _call_the_package_and_hide_it(x, b):
+    try:
+        return REBUILT_ADD_BIAS(x, b)
+    except Exception:  # noqa: BLE001
+        return x + b
+
+
+# (answer, passed, diagnosis, precision)
+IMPLEMENTATIONS = {
+    "vectorised": (lambda x, b: x + b, True, "", ""),
+    "in place": (lambda x, b: np.add(x, b, out=x), True, "", ""),
+    "float32": (lambda x, b: (x + b).astype(np.float32), True, "", "float32"),
+    "float32, wrong": (lambda x, b: (x + 1.001 * b).astype(np.float32), False, "other", ""),
+    # An error of 1e-6 is float32's noise, and a float64 answer's mistake.
+    "float32, off by float32 noise": (
+        lambda x, b: (x + b * (1 + 2e-6)).astype(np.float32),
+        True,
+        "",
+        "float32",
+    ),
+    "float64, off by float32 noise": (lambda x, b: x + b * (1 + 2e-6), False, "other", ""),
+    "blank": (..., False, "blank", ""),
+    "not a function": (3, False, "wrong-type", ""),
+    "raises": (lambda x, b: x @ x, False, "raised", ""),
+    "endless loop": (_loop_forever, False, "timeout", ""),
+    "endless loop that swallows errors": (_loop_and_swallow, False, "timeout", ""),
+    "far too much memory": (_allocate_far_too_much, False, "out-of-memory", ""),
+    "package shortcut": (_call_the_package, False, "package-shortcut", ""),
+    "hidden package shortcut": (_call_the_package_and_hide_it, False, "package-shortcut", ""),
+    "named mistake": (lambda x, b: x - b, False, "sign-flipped", ""),
+    "returns words": (lambda x, b: "done", False, "wrong-type", ""),
+}
+SIGN = Mistake(lambda x, b: x - b, "you subtracted the bias.", "Add it.", "sign-flipped")
+
+
+@pytest.fixture
+def quick(monkeypatch):
+    """A short time limit, so endless answers cost half a second."""
+    from helpers.checks import core
+
+    monkeypatch.setattr(core, "TIME_LIMIT", 0.5)
+
+
+@pytest.mark.parametrize("label", list(IMPLEMENTATIONS))
+def test_every_kind_of_answer_gets_its_verdict_and_diagnosis(label, quick):
+    answer, passed, diagnosis, precision = IMPLEMENTATIONS[label]
+    result = run(answer, mistakes=[SIGN], forbid=("add_bias_for_test",))
+    assert (result.passed, result.diagnosis, result.precision) == (passed, diagnosis, precision), (
+        result
+    )
+    # The hidden test is the same verdict.
+    if passed:
+        checks.confirm(result)
+    else:
+        with pytest.raises(AssertionError, match=result.label):
+            checks.confirm(result)
+
+
+def test_the_kernel_lives_on_after_an_endless_and_a_huge_answer(quick):
+    import resource
+
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    run(_loop_forever)
+    run(_allocate_far_too_much)
+    assert resource.getrlimit(resource.RLIMIT_AS) == before
+    assert run(lambda x, b: x + b).passed
+
+
+def test_the_package_may_be_called_outside_a_check():
+    x, b = CASES[0]
+    assert np.array_equal(REBUILT_ADD_BIAS(x, b), x + b)
+
+
+def test_a_teacher_can_allow_shortcuts(monkeypatch):
+    from helpers import exercises
+
+    monkeypatch.setattr(exercises, "REQUIRE_OWN_CODE", False)
+    assert run(_call_the_package, forbid=("add_bias_for_test",)).passed
+
+
+def test_the_shortcut_message_names_what_is_rebuilt():
+    result = run(_call_the_package, forbid=("add_bias_for_test",))
+    assert "write add_bias_for_test yourself" in result.message
+    assert "_shortcut_reference" in result.message
+
+
+def test_confirm_refuses_a_feedback_built_by_hand():
+    with pytest.raises(AssertionError, match="not made by the course's checker"):
+        checks.confirm(Feedback(True, "all good."))
+
+
+def test_confirm_refuses_a_replaced_checker_name():
+    check_kernel_shape = checks.check_kernel_shape  # noqa: F841 - the original: fine
+    checks.confirm(checks.check_kernel_shape((784, 512)))
+
+    def check_kernel_shape(*args, **kwargs):  # noqa: F811 - what a tampering answer does
+        return checks.check_kernel_shape((784, 512))
+
+    result = check_kernel_shape((1, 2))
+    with pytest.raises(AssertionError, match="check_kernel_shape is not the course's own"):
+        _confirm_from_here(result, check_kernel_shape)
+
+
+def _confirm_from_here(result, check_kernel_shape):
+    namespace = {"check_kernel_shape": check_kernel_shape, "checks": checks, "result": result}
+    exec("checks.confirm(result)", namespace)
+
+
+@pytest.mark.parametrize(
+    "owner, name",
+    [(np, "allclose"), (np.linalg, "norm"), ("helpers.layers", "relu"), ("checks", "rel_error")],
+)
+def test_a_replaced_function_is_tampering(owner, name, monkeypatch):
+    import importlib
+
+    module = checks if owner == "checks" else owner
+    if isinstance(owner, str) and owner != "checks":
+        module = importlib.import_module(owner)
+    result = checks.check_kernel_shape((784, 512))
+    monkeypatch.setattr(module, name, lambda *args, **kwargs: True)
+    changed = checks.check_kernel_shape((784, 512))
+    assert not changed.passed and changed.diagnosis == "tampered", changed
+    with pytest.raises(AssertionError, match="the check was changed"):
+        checks.confirm(result)
+
+
+def test_a_replaced_method_is_tampering(monkeypatch):
+    monkeypatch.setattr(Dense, "forward", lambda self, x: x)
+    assert checks.check_kernel_shape((784, 512)).diagnosis == "tampered"
+
+
+def test_the_verdict_is_in_the_outputs_for_grading():
+    from helpers.checks import FEEDBACK_MIME
+
+    bundle = run(lambda x, b: x - b, mistakes=[SIGN])._repr_mimebundle_()
+    assert bundle[FEEDBACK_MIME] == {
+        "passed": False,
+        "answered": True,
+        "diagnosis": "sign-flipped",
+        "precision": "",
+        "message": "you subtracted the bias.",
+    }
+    assert bundle["text/plain"].startswith("Not yet: you subtracted the bias.")
+
+
+def test_every_diagnosis_a_checker_names_has_a_sentence_for_the_teacher():
+    import re
+    from pathlib import Path
+
+    source = Path(checks.__file__).parent
+    named = set()
+    for path in source.glob("*.py"):
+        text = path.read_text()
+        named |= set(re.findall(r'diagnosis\s*=\s*"([a-z0-9-]+)"', text))
+        # Mistake(compute, message, hint, "id") as the fourth positional argument
+        named |= set(re.findall(r'Mistake\([^)]*?,\s*"([a-z0-9]+(?:-[a-z0-9]+)+)",?\s*\)', text))
+    missing = sorted(named - set(checks.DIAGNOSES))
+    assert not missing, f"diagnoses without a sentence in a module's DIAGNOSES: {missing}"
+    assert all(
+        sentence.endswith(".") and len(sentence) > 20 for sentence in checks.DIAGNOSES.values()
+    )
+    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", key) for key in checks.DIAGNOSES)

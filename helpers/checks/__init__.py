@@ -10,8 +10,14 @@ only a notebook that calls it the wrong way gets a :class:`UsageError`.
     result.passed    # True / False
 
 Implement-it exercises hand the checker a *function*; it is called on fresh random
-inputs and compared with the package's own implementation by relative error
-(:func:`rel_error`, CS231n's scale: below ``RIGHT = 1e-7`` the two agree).
+inputs, under a time and memory limit, and compared with the package's own
+implementation by relative error (:func:`rel_error`, CS231n's scale: below
+``RIGHT = 1e-7`` the two agree; a float32 answer below ``RIGHT_FLOAT32 = 1e-5``).
+
+Every verdict carries a diagnosis, a stable id of the mistake ("no-bias",
+"summed-not-averaged", "timeout", …); ``DIAGNOSES`` maps each id to one sentence for the
+teacher. The hidden test of every exercise is ``confirm(result)``: it passes exactly when
+the visible verdict is Right and nothing the check relies on was replaced.
 
     core            Feedback, rel_error, check_implementation: what every checker shares
     training_loop   the loop's steps in order, one cross-entropy, one training step (00, 02)
@@ -26,9 +32,20 @@ inputs and compared with the package's own implementation by relative error
     glossary        the 17-term glossary quiz and fit assembled from its pieces (09)
 """
 
+from . import core as _core
 from .backprop import *  # noqa: F403
 from .backprop import __all__ as _backprop
-from .core import RIGHT, Feedback, UsageError, is_blank, rel_error
+from .core import (
+    CORE_DIAGNOSES,
+    FEEDBACK_MIME,
+    RIGHT,
+    RIGHT_FLOAT32,
+    Feedback,
+    UsageError,
+    confirm,
+    is_blank,
+    rel_error,
+)
 from .glossary import *  # noqa: F403
 from .glossary import __all__ as _glossary
 from .gradient import *  # noqa: F403
@@ -47,9 +64,13 @@ from .training_loop import *  # noqa: F403
 from .training_loop import __all__ as _training_loop
 
 __all__ = [
+    "DIAGNOSES",
+    "FEEDBACK_MIME",
     "RIGHT",
+    "RIGHT_FLOAT32",
     "Feedback",
     "UsageError",
+    "confirm",
     "is_blank",
     "rel_error",
     *_training_loop,
@@ -62,3 +83,75 @@ __all__ = [
     *_backprop,
     *_glossary,
 ]
+
+
+def _lesson_modules():
+    from . import (
+        backprop,
+        glossary,
+        gradient,
+        layers,
+        learning_rate,
+        momentum,
+        naive_update,
+        sgd,
+        training_loop,
+    )
+
+    return (
+        training_loop,
+        layers,
+        naive_update,
+        gradient,
+        sgd,
+        learning_rate,
+        momentum,
+        backprop,
+        glossary,
+    )
+
+
+def _diagnoses() -> dict[str, str]:
+    """Every diagnosis id a checker can give, with its sentence for the teacher."""
+    merged = dict(CORE_DIAGNOSES)
+    for module in _lesson_modules():
+        merged.update(getattr(module, "DIAGNOSES", {}))
+    return merged
+
+
+def _seal() -> None:
+    """Remember the checkers and everything they rely on (see core.tampering)."""
+    import sys
+
+    from .. import (
+        autodiff,
+        data,
+        exercises,
+        gradients,
+        landscapes,
+        layers,
+        losses,
+        optim,
+        train,
+        validation,
+    )
+
+    engine = (
+        layers,
+        losses,
+        gradients,
+        autodiff,
+        optim,
+        train,
+        landscapes,
+        data,
+        validation,
+        exercises,
+    )
+    checks = (_core, *_lesson_modules(), sys.modules[__name__])
+    names = {name: value for name, value in globals().items() if name.startswith("check_")}
+    _core.seal(names, (*engine, *checks))
+
+
+DIAGNOSES = _diagnoses()
+_seal()
