@@ -36,6 +36,9 @@ from .validation import (
 __all__ = ["BLOW_UP", "History", "Trainer", "evaluate", "fit", "loss_rose_message"]
 
 BLOW_UP = 100.0  # training stops when the loss exceeds this many times its first value
+# fit measures the loss of this many training examples before its first step and after its
+# last: the same examples both times, so whether a run left the model worse is exact.
+REFERENCE_EXAMPLES = 1024
 
 
 @dataclass
@@ -351,8 +354,13 @@ def fit(
     validation data (shapes, lengths, NaN or inf). Then:
     - a loss that becomes inf or nan, or grows over BLOW_UP (100) times its first value,
       stops training and says why in ``History.message``;
-    - a loss that ends higher than it started (the mean of the last steps against the
-      mean of the first) is reported in ``History.message``: the steps are too large;
+    - a loss that ends higher than it started is reported in ``History.message``: the steps
+      are too large. Two measures, so one epoch says so as well as many: the mean of the
+      last steps' losses against the mean of the first (``loss_rose_message``), and the
+      loss of the first REFERENCE_EXAMPLES (1,024) training examples before the first step
+      against theirs after the last (the same examples, so no batch noise: it catches a
+      run whose first steps already jumped far up, as with too much momentum). So the
+      loss function is called once on those examples before the first step;
     - an interrupt (Ctrl-C, or the notebook's Stop button) ends the run cleanly after the
       current step: the progress bar closes, one line says how far it got, and fit
       *returns* the History so far (``History.interrupted`` is True) instead of raising.
@@ -372,6 +380,9 @@ def fit(
         validation_data = _check_validation_data(model, validation_data)
     history = trainer.history
     steps_per_epoch = trainer.steps_per_epoch
+    reference = trainer.x[:REFERENCE_EXAMPLES], trainer.y[:REFERENCE_EXAMPLES]
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        loss_before = _evaluate(model, *reference, REFERENCE_EXAMPLES, loss)[0]
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -417,8 +428,17 @@ def fit(
     finally:
         if bar is not None:
             bar.close()
-    if not history.diverged:
+    if not history.diverged and history.steps:
         rose = loss_rose_message(history.loss, optimizer)
+        if not rose:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                loss_after = _evaluate(model, *reference, REFERENCE_EXAMPLES, loss)[0]
+            if loss_after > loss_before:  # False when nan
+                where = (
+                    f"{loss_before:.4g} on the first {len(reference[0]):,} training examples "
+                    f"before the first step, {loss_after:.4g} after the last"
+                )
+                rose = _rose_message(where, optimizer)
         if rose:
             history.message = "\n".join(filter(None, [history.message, rose]))
     if history.message and (progress or history.interrupted):
@@ -490,6 +510,16 @@ def loss_rose_message(losses, optimizer, window: int | None = None) -> str:
     last = math.fsum(losses[-k:]) / k
     if not last > first:  # also False when last is nan
         return ""
+    if k == 1:
+        where = f"{first:.4g} at the start, {last:.4g} at the end"
+    else:
+        where = f"mean of the first {k} steps {first:.4g}, of the last {k} {last:.4g}"
+    return _rose_message(where, optimizer)
+
+
+def _rose_message(where: str, optimizer) -> str:
+    """The warning that the loss ended higher than it started (``where``: the two numbers),
+    with advice from the ``optimizer``'s settings."""
     lr = getattr(optimizer, "learning_rate", None)
     momentum = getattr(optimizer, "momentum", 0.0) or 0.0
     settings = f"learning_rate={lr:g}" if lr is not None else "these settings"
@@ -498,10 +528,6 @@ def loss_rose_message(losses, optimizer, window: int | None = None) -> str:
         settings += f", momentum={momentum:g}"
         if momentum > 0.9:
             advice += " or less momentum (e.g. 0.9)"
-    if k == 1:
-        where = f"{first:.4g} at the start, {last:.4g} at the end"
-    else:
-        where = f"mean of the first {k} steps {first:.4g}, of the last {k} {last:.4g}"
     return (
         f"the loss ended higher than it started ({where}) with {settings}: the steps are "
         f"too large, so training undoes what it learns. Try {advice}."

@@ -186,10 +186,11 @@ def test_progress_bar_runs(capsys):
 
 class InterruptingLoss:
     """softmax_cross_entropy that raises KeyboardInterrupt (or sends SIGINT, as the
-    notebook's Stop button does) inside step ``at``."""
+    notebook's Stop button does) inside step ``at``. ``before``: the calls made before the
+    first step (fit measures the loss of its reference examples once; Trainer makes none)."""
 
-    def __init__(self, at, how):
-        self.at, self.how, self.calls = at, how, 0
+    def __init__(self, at, how, before=0):
+        self.at, self.how, self.calls = at + before, how, 0
 
     def __call__(self, logits, labels):
         from helpers.losses import softmax_cross_entropy
@@ -241,7 +242,7 @@ def test_an_interrupt_at_the_end_of_an_epoch_says_so():
 
 def test_an_interrupt_inside_a_step_says_during_which():
     x, y = small_data()
-    loss = InterruptingLoss(at=5, how="raise")
+    loss = InterruptingLoss(at=5, how="raise", before=1)
     history = fit(mlp([8, 3], seed=0), x, y, SGD(0.1), epochs=5, progress=False, loss=loss)
     assert history.interrupted and history.steps == 4
     assert history.message.startswith(
@@ -252,7 +253,7 @@ def test_an_interrupt_inside_a_step_says_during_which():
 def test_the_stop_button_finishes_the_current_step_then_stops(capsys):
     x, y = small_data()
     model, opt = mlp([8, 3], seed=0), SGD(0.1, momentum=0.9)
-    loss = InterruptingLoss(at=5, how="signal")  # SIGINT in the middle of step 5
+    loss = InterruptingLoss(at=5, how="signal", before=1)  # SIGINT in the middle of step 5
     history = fit(model, x, y, opt, epochs=5, loss=loss, progress=True)
     assert history.interrupted and history.steps == 5 and opt.iterations == 5
     assert history.message.startswith("fit interrupted after step 2 of 3 in epoch 2 of 5")
@@ -494,6 +495,51 @@ def test_too_much_momentum_says_so_when_the_loss_ends_higher(capsys):
         in history.message
     )
     assert history.message in capsys.readouterr().out
+
+
+def test_one_epoch_whose_loss_ends_higher_says_so(mnist, capsys):
+    # Issue 25: one epoch on 6,000 images with far too much momentum. The first steps jump
+    # far above the start, so the mean of the first steps is no measure of where the loss
+    # began; fit compares the loss on the same training examples before and after instead.
+    x_train, y_train, *_ = mnist
+    x, y = x_train[:6000], y_train[:6000]
+    model = mlp([784, 512, 10], seed=2)
+    before = evaluate(model, x[:1024], y[:1024])[0]
+    opt = SGD(learning_rate=1.0, momentum=0.99)
+    history = fit(model, x, y, opt, epochs=1)
+    after = evaluate(model, x[:1024], y[:1024])[0]
+    assert len(history.loss) == 47 and not history.diverged
+    assert after > before  # the run left the model worse on the data it trained on
+    assert loss_rose_message(history.loss, opt) == ""  # the step means alone miss it
+    assert history.message == (
+        f"the loss ended higher than it started ({before:.4g} on the first 1,024 training "
+        f"examples before the first step, {after:.4g} after the last) with learning_rate=1, "
+        "momentum=0.99: the steps are too large, so training undoes what it learns. Try a "
+        "learning rate ten times smaller (0.1) or less momentum (e.g. 0.9)."
+    )
+    assert history.message in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "model_seed, learning_rate, momentum",
+    [(0, 1.0, 0.99), (1, 1.0, 0.99), (3, 1.0, 0.99), (0, 0.1, 0.9), (0, 1e-4, 0.0)],
+)
+def test_one_epoch_warns_exactly_when_the_loss_on_its_examples_rose(
+    mnist, model_seed, learning_rate, momentum
+):
+    # Runs that learned, however roughly, and a run that barely moves (a tiny learning rate
+    # must not be told its steps are too large): the warning follows the measured losses.
+    x_train, y_train, *_ = mnist
+    x, y = x_train[:6000], y_train[:6000]
+    model = mlp([784, 512, 10], seed=model_seed)
+    before = evaluate(model, x[:1024], y[:1024])[0]
+    opt = SGD(learning_rate=learning_rate, momentum=momentum)
+    history = fit(model, x, y, opt, epochs=1, progress=False)
+    after = evaluate(model, x[:1024], y[:1024])[0]
+    rose = after > before or bool(loss_rose_message(history.loss, opt))
+    assert history.message.startswith("the loss ended higher") == rose, (before, after)
+    if momentum < 0.99:
+        assert history.message == ""
 
 
 def test_trainer_run_says_it_too_once_with_the_same_words_as_fit(capsys):
