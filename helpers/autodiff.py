@@ -12,13 +12,17 @@ dloss/d(each input) to that input's ``grad``. A value used twice collects both p
     W1, b1 = tape.variable(kernel1, "W1"), tape.variable(bias1, "b1")
     W2, b2 = tape.variable(kernel2, "W2"), tape.variable(bias2, "b2")
     h = relu(x @ W1 + b1)                          # (N, H)
-    loss = softmax_cross_entropy(h @ W2 + b2, y)   # () the mean over the batch
+    loss = softmax_cross_entropy(h @ W2 + b2, y)   # () the mean over the batch, recorded
+                                                   #    as exp, sum, log, … (below)
     tape.backward(loss)                            # fills W1.grad, b1.grad, …
     draw_graph(tape)                               # the recorded graph, with matplotlib
 
-Only what a two-layer network needs: ``@`` (matmul), ``+`` (add, e.g. a bias broadcast
-over the batch), ``*`` (elementwise multiply), ``relu``, ``sum`` and
-``softmax_cross_entropy``. Everything is float64 numpy.
+Only what a two-layer network needs: ``@`` (matmul), ``+`` and ``-`` (add, e.g. a bias
+broadcast over the batch), ``*`` and ``/`` (elementwise, with broadcasting), ``relu``,
+``exp``, ``log`` and ``sum`` (of everything, or along one axis). Softmax cross-entropy is
+not one of them: :func:`softmax_cross_entropy` records it from ``exp``, ``sum``, ``log``,
+``*`` and ``-``, so the replay *derives* its gradient (p − one_hot) / N from the local
+gradients of those operations. Everything is float64 numpy.
 
 Shapes use these letters:
     N  examples in a batch
@@ -34,7 +38,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .layers import softmax
 from .validation import check_labels
 
 __all__ = [
@@ -42,6 +45,8 @@ __all__ = [
     "Tape",
     "Tensor",
     "draw_graph",
+    "exp",
+    "log",
     "relu",
     "softmax_cross_entropy",
     "sum",
@@ -96,6 +101,21 @@ class Tensor:
 
     def __rmul__(self, other) -> Tensor:
         return self.tape.mul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return self.tape.mul(self, -1.0)
+
+    def __sub__(self, other) -> Tensor:
+        return self.tape.sub(self, other)
+
+    def __rsub__(self, other) -> Tensor:
+        return self.tape.sub(other, self)
+
+    def __truediv__(self, other) -> Tensor:
+        return self.tape.div(self, other)
+
+    def __rtruediv__(self, other) -> Tensor:
+        return self.tape.div(other, self)
 
 
 @dataclass
@@ -200,6 +220,15 @@ class Tape:
 
         return self._record("add", (a, b), out, backward)
 
+    def sub(self, a, b) -> Tensor:
+        """a − b, with broadcasting.  da = dout, db = −dout (each summed where broadcast)."""
+        a, b = self._lift(a), self._lift(b)
+
+        def backward(g):
+            return _unbroadcast(g, a.shape), _unbroadcast(-g, b.shape)
+
+        return self._record("sub", (a, b), a.value - b.value, backward)
+
     def mul(self, a, b) -> Tensor:
         """a * b elementwise, with broadcasting.  da = dout * b, db = dout * a."""
         a, b = self._lift(a), self._lift(b)
@@ -217,29 +246,65 @@ class Tape:
         out = np.where(mask, a.value, 0.0)
         return self._record("relu", (a,), out, lambda g: (g * mask,))
 
-    def sum(self, a) -> Tensor:
-        """The sum of every entry: any shape → ().  da = dout, copied to every entry."""
+    def div(self, a, b) -> Tensor:
+        """a / b elementwise, with broadcasting.  da = dout / b, db = −dout · a / b²."""
+        a, b = self._lift(a), self._lift(b)
+        av, bv = a.value, b.value
+
+        def backward(g):
+            return _unbroadcast(g / bv, a.shape), _unbroadcast(-g * av / bv**2, b.shape)
+
+        return self._record("div", (a, b), av / bv, backward)
+
+    def exp(self, a) -> Tensor:
+        """e**a elementwise, any shape.  da = dout · e**a (exp is its own derivative)."""
+        a = self._lift(a)
+        out = np.exp(a.value)
+        return self._record("exp", (a,), out, lambda g: (g * out,))
+
+    def log(self, a) -> Tensor:
+        """The natural log elementwise, any shape (a > 0).  da = dout / a."""
+        a = self._lift(a)
+        av = a.value
+        return self._record("log", (a,), np.log(av), lambda g: (g / av,))
+
+    def sum(self, a, axis: int | None = None) -> Tensor:
+        """The sum of every entry (any shape → ()), or along ``axis`` keeping it as size 1
+        ((N, C) with axis=1 → (N, 1)).  da = dout, copied to every entry that was summed."""
         a = self._lift(a)
         shape = a.shape
-        return self._record("sum", (a,), a.value.sum(), lambda g: (np.full(shape, g),))
+        if axis is None:
+            return self._record("sum", (a,), a.value.sum(), lambda g: (np.full(shape, g),))
+        out = a.value.sum(axis=axis, keepdims=True)
+        return self._record("sum", (a,), out, lambda g: (np.broadcast_to(g, shape).copy(),))
 
     def softmax_cross_entropy(self, logits, labels) -> Tensor:
         """Mean cross-entropy of softmax(logits) against labels: (N, C), (N,) int → ().
 
-        dlogits = dout · (softmax(logits) − one_hot(labels)) / N. The labels are data,
-        not a tensor, and get no gradient.
+        Recorded from primitive operations, with the log-sum-exp form of the loss:
+
+            shifted = logits − rowmax(logits)      # data: softmax ignores a shift per row;
+                                                   # without it exp(1000) overflows to inf
+            loss_n  = log Σ_c exp(shifted[n, c]) − shifted[n, y_n]
+            loss    = Σ_n loss_n / N
+
+        so ``backward`` gets dlogits = (softmax(logits) − one_hot(labels)) / N by chaining
+        the local gradients of exp, sum, log, * and −. The labels are data, not a tensor,
+        and get no gradient.
         """
         logits = self._lift(logits)
         if logits.value.ndim != 2:
             raise ValueError(f"softmax_cross_entropy needs logits (N, C), got {logits.shape}.")
         n, num_classes = logits.shape
         labels = check_labels(labels, num_classes, n=n, where="softmax_cross_entropy: labels")
-        p = softmax(logits.value)  # (N, C)
-        loss = -np.mean(np.log(p[np.arange(n), labels]))
-        one_hot = np.eye(num_classes)[labels]  # (N, C)
-        return self._record(
-            "softmax_cross_entropy", (logits,), loss, lambda g: (g * (p - one_hot) / n,)
-        )
+        one_hot = self.constant(np.eye(num_classes)[labels], "one_hot")  # (N, C)
+        row_max = self.constant(logits.value.max(axis=1, keepdims=True), "row max")  # (N, 1)
+        shifted = (logits - row_max).named("z")  # (N, C)
+        exps = self.exp(shifted).named("exp z")  # (N, C)
+        log_total = self.log(self.sum(exps, axis=1).named("Σ exp z")).named("log Σ")  # (N, 1)
+        true_logit = self.sum(shifted * one_hot, axis=1).named("z[y]")  # (N, 1)
+        losses = (log_total - true_logit).named("loss_n")  # (N, 1)
+        return self.sum(losses) * (1.0 / n)  # ()
 
     # ---------------------------------------------------------- backward ----
 
@@ -278,9 +343,19 @@ def relu(a: Tensor) -> Tensor:
     return a.tape.relu(a)
 
 
-def sum(a: Tensor) -> Tensor:  # noqa: A001 - the name of the operation
-    """The sum of every entry of ``a``: → (), recorded on ``a``'s tape."""
-    return a.tape.sum(a)
+def sum(a: Tensor, axis: int | None = None) -> Tensor:  # noqa: A001 - the operation's name
+    """The sum of every entry of ``a`` (→ ()), or along ``axis``, on ``a``'s tape."""
+    return a.tape.sum(a, axis)
+
+
+def exp(a: Tensor) -> Tensor:
+    """e**a elementwise, recorded on ``a``'s tape."""
+    return a.tape.exp(a)
+
+
+def log(a: Tensor) -> Tensor:
+    """The natural log elementwise, recorded on ``a``'s tape."""
+    return a.tape.log(a)
 
 
 def softmax_cross_entropy(logits: Tensor, labels) -> Tensor:
@@ -293,23 +368,28 @@ def softmax_cross_entropy(logits: Tensor, labels) -> Tensor:
 _OP_LABELS = {
     "matmul": "@",
     "add": "+",
+    "sub": "−",
     "mul": "×",
     "relu": "relu",
     "sum": "sum",
-    "softmax_cross_entropy": "softmax\nCE",
+    "div": "÷",
+    "exp": "exp",
+    "log": "log",
 }
 
 
-def _layout(tape: Tape) -> tuple[dict[int, tuple[float, float]], dict[int, tuple[float, float]]]:
+def _layout(
+    records: Sequence[Record],
+) -> tuple[dict[int, tuple[float, float]], dict[int, tuple[float, float]]]:
     """Positions: ops in odd columns by depth, each tensor in the column before its
     first use (an op's output: right after the op), on rows 0, 1, … from the bottom."""
-    producer = {id(r.output): k for k, r in enumerate(tape.records)}
+    producer = {id(r.output): k for k, r in enumerate(records)}
     level = []
-    for record in tape.records:
+    for record in records:
         parents = [level[producer[id(t)]] for t in record.inputs if id(t) in producer]
         level.append(1 + max(parents) if parents else 0)
     tensor_col: dict[int, int] = {}
-    for k, record in enumerate(tape.records):
+    for k, record in enumerate(records):
         tensor_col[id(record.output)] = 2 * level[k] + 2
         for t in record.inputs:
             if id(t) not in producer:
@@ -323,7 +403,7 @@ def _layout(tape: Tape) -> tuple[dict[int, tuple[float, float]], dict[int, tuple
         used[col] = row + 1
         return float(col), float(row)
 
-    for k, record in enumerate(tape.records):  # the main path comes first: bottom row
+    for k, record in enumerate(records):  # the main path comes first: bottom row
         for t in record.inputs:
             if id(t) not in tensors:
                 tensors[id(t)] = place(tensor_col[id(t)])
@@ -345,27 +425,35 @@ def _arrow(ax, start, end, bend: float = 0.0):
     ax.annotate("", xy=end, xytext=start, arrowprops=style)
 
 
-def draw_graph(tape: Tape, ax=None, *, show_grads: bool = False):
+def draw_graph(tape: Tape, ax=None, *, show_grads: bool = False, records: slice = slice(None)):
     """The computation graph the tape recorded, left to right, drawn with matplotlib.
 
     Boxes are tensors (name and shape; data in grey, parameters in blue); circles are
     operations, numbered in the order they ran. ``backward`` walks the arrows from right
     to left. With ``show_grads=True``, each box also gives the shape of its ``grad``.
-    Returns the Axes.
+    ``records`` draws part of a long tape (e.g. ``slice(5, None)``: from the sixth
+    record on); tensors made before the part are drawn as its inputs. Returns the Axes.
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import Circle, FancyBboxPatch
 
     if not tape.records:
         raise ValueError("the tape is empty: run a forward pass on it first.")
-    ops, tensors = _layout(tape)
+    first = range(len(tape.records))[records]
+    if not isinstance(records, slice) or len(first) == 0:
+        raise ValueError(
+            f"records={records!r} selects no record of this tape's {len(tape.records)}; "
+            "give a slice such as slice(5, None)."
+        )
+    part = tape.records[records]
+    ops, tensors = _layout(part)
     width = max(x for x, _ in [*ops.values(), *tensors.values()]) + 1
     height = max(y for _, y in [*ops.values(), *tensors.values()]) + 1
     if ax is None:
         _, ax = plt.subplots(figsize=(min(0.85 * width, 11), 0.6 + 1.0 * height))
     by_id = {id(t): t for t in tape.tensors}
     box = 0.8 if show_grads else 0.56  # the height of a tensor's box
-    producer = {id(r.output) for r in tape.records}
+    producer = {id(r.output) for r in part}
     for key, (x, y) in tensors.items():
         t = by_id[key]
         if id(t) in producer:
@@ -391,13 +479,14 @@ def draw_graph(tape: Tape, ax=None, *, show_grads: bool = False):
             )
         )
         ax.text(x, y, text, ha="center", va="center", fontsize=8)
-    for k, record in enumerate(tape.records):
+    for k, record in enumerate(part):
         x, y = ops[k]
         ax.add_patch(Circle((x, y), 0.36, facecolor="#fff2a8", edgecolor="0.3", zorder=2))
         label = _OP_LABELS.get(record.op, record.op)
         size = 7 if "\n" in label else 8
         ax.text(x, y, label, ha="center", va="center", fontsize=size, zorder=3)
-        ax.text(x + 0.3, y + 0.3, f"{k + 1}", ha="left", va="bottom", fontsize=7, color="0.4")
+        number = first[k] + 1
+        ax.text(x + 0.3, y + 0.3, f"{number}", ha="left", va="bottom", fontsize=7, color="0.4")
         for n, t in enumerate(record.inputs):
             tx, ty = tensors[id(t)]
             start = (tx, ty - box / 2) if ty > y else (tx + 0.45, ty)  # the box's edge

@@ -26,6 +26,15 @@ OPS = {
     "mul broadcast": (lambda a, b: a * b, [(3, 4), (4,)]),
     "relu": (relu, [(3, 4)]),
     "sum": (autodiff.sum, [(3, 4)]),
+    "sum along rows": (lambda a: autodiff.sum(a, axis=1), [(3, 4)]),
+    "sum along columns": (lambda a: autodiff.sum(a, axis=0), [(3, 4)]),
+    "exp": (autodiff.exp, [(3, 4)]),
+    "log": (lambda a: autodiff.log(a * a + 0.5), [(3, 4)]),
+    "div": (lambda a, b: a / (b * b + 0.5), [(3, 4), (3, 4)]),  # b kept away from 0
+    "div broadcast": (lambda a, b: a / (b * b + 1.0), [(3, 4), (3, 1)]),
+    "number / tensor": (lambda a: 1.0 / (a * a + 1.0), [(3, 4)]),
+    "sub and neg": (lambda a, b: a - b - (-a) - 2.0, [(3, 4), (4,)]),
+    "number - tensor": (lambda a: 2.0 - a, [(3, 4)]),
     "softmax_cross_entropy": (lambda z: softmax_cross_entropy(z, LABELS), [(5, 4)]),
     "used twice": (lambda a: a * a + a, [(3, 4)]),
     "array @ tensor": (lambda a: np.ones((2, 3)) @ a, [(3, 4)]),
@@ -154,7 +163,17 @@ def test_the_tape_records_in_order_and_prints_readably():
         "relu",
         "matmul",
         "add",
-        "softmax_cross_entropy",
+        # softmax cross-entropy, from primitives: shift, exp, row sums, log, the true
+        # class's logit, subtract, sum, times 1/N
+        "sub",
+        "exp",
+        "sum",
+        "log",
+        "mul",
+        "sum",
+        "sub",
+        "sum",
+        "mul",
     ]
     assert "1. matmul(x (2, 4), 0.kernel (4, 3)) → (2, 3)" in repr(tape)
 
@@ -171,6 +190,20 @@ def test_the_tape_records_in_order_and_prints_readably():
 def test_misuse_is_explained(make, match):
     with pytest.raises(ValueError, match=match):
         make(Tape())
+
+
+def test_draw_graph_draws_part_of_a_long_tape():
+    model, x, y = _two_layer([4, 3, 2], 0, 2)
+    tape, _, loss = _tape_loss(model, x, y)
+    tape.backward(loss)
+    ax = draw_graph(tape, records=slice(5, None))
+    circles = [p for p in ax.patches if isinstance(p, matplotlib.patches.Circle)]
+    assert len(circles) == len(tape.records) - 5
+    texts = [t.get_text() for t in ax.texts]
+    assert "6" in texts and "5" not in texts  # numbered as on the whole tape
+    assert any(t.startswith("one_hot") for t in texts)
+    with pytest.raises(ValueError, match="selects no record"):
+        draw_graph(tape, records=slice(40, None))
 
 
 def test_draw_graph_draws_one_circle_per_operation():
@@ -196,3 +229,26 @@ def test_the_tiny_graph_on_a_tape_gives_the_chain_rule_numbers():
     ax = draw_graph(tape, show_grads=True)
     texts = [t.get_text() for t in ax.texts]
     assert "w = 2\ngrad 18" in texts and "3\ngrad 6" in texts
+
+
+def test_the_replay_derives_p_minus_one_hot():
+    rng = np.random.default_rng(0)
+    logits, labels = rng.normal(size=(6, 5)), np.array([0, 4, 2, 2, 1, 3])
+    tape = Tape()
+    z = tape.variable(logits, "logits")
+    loss = softmax_cross_entropy(z, labels)
+    tape.backward(loss)
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    formula = (p - np.eye(5)[labels]) / 6
+    assert rel_error(z.grad, formula) < 1e-12, (z.grad, formula)
+    assert not any(r.op == "softmax_cross_entropy" for r in tape.records)
+    assert abs(float(loss.value) - package_loss(logits, labels)[0]) < 1e-14
+
+
+def test_large_logits_do_not_overflow():
+    tape = Tape()
+    z = tape.variable(np.array([[1000.0, 0.0], [0.0, -1000.0]]))
+    loss = softmax_cross_entropy(z, [1, 0])
+    tape.backward(loss)
+    assert np.isfinite(loss.value) and np.all(np.isfinite(z.grad))
+    assert abs(float(loss.value) - 1000.0 / 2) < 1e-9
