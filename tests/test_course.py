@@ -286,7 +286,10 @@ def test_check_names_what_disagrees(tmp_path):
 def test_a_malformed_address_gets_one_clear_error(tmp_path):
     root = copy_course(tmp_path)
     before = snapshot(root)
-    for given in ["someone", "https://gitlab.com/a/b", "a/b/c", "a b/c"]:
+    # a newline inside (issue 25: "$" matched before it, and the address broke the TOML,
+    # every Colab cell and --check), or a name GitHub does not allow
+    malformed = ["a/b\n/", "a/b\nc", "a\n/b", "a/b\n\n/", "a/..", "a/."]
+    for given in ["someone", "https://gitlab.com/a/b", "a/b/c", "a b/c", *malformed]:
         done = run_tool(root, "--repo", given)
         assert done.returncode == 2, given
         assert done.stderr.strip().splitlines() == [
@@ -301,6 +304,14 @@ def test_a_malformed_address_gets_one_clear_error(tmp_path):
 )
 def test_the_address_can_be_given_as_a_url(given):
     assert course.slug(given) == "someone/else"
+
+
+@pytest.mark.parametrize(
+    "given", ["a/b\n/", "a/b\nx", "a\n/b", "a/b\r/", "\na/b\n/", "a/b\u2028/", "a/..", "a/."]
+)
+def test_the_whole_address_must_be_owner_slash_name(given):
+    with pytest.raises(course.CourseError, match="is not a GitHub repository"):
+        course.slug(given)
 
 
 # ------------------------------------------------------------ Colab, failing ----

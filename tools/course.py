@@ -44,8 +44,9 @@ PLACEHOLDER = "OWNER/REPO"
 GITHUB = "https://github.com/"
 BRANCH = "main"  # the branch Colab opens notebooks from (Binder uses HEAD)
 # owner/name as GitHub allows them: an owner of letters, digits and single hyphens, a name
-# of letters, digits, '.', '_' and '-'.
-SLUG = re.compile(r"^(?P<owner>[A-Za-z0-9](?:-?[A-Za-z0-9])*)/(?P<name>[A-Za-z0-9._-]+)$")
+# of letters, digits, '.', '_' and '-' (but not "." or ".."). Matched against the whole
+# string (fullmatch): "$" alone would also match before a final newline.
+SLUG = re.compile(r"(?P<owner>[A-Za-z0-9](?:-?[A-Za-z0-9])*)/(?P<name>(?!\.\.?\Z)[A-Za-z0-9._-]+)")
 
 COLAB_CELL = """\
 # Colab only: fetch the course (package and bundled MNIST); elsewhere this does nothing.
@@ -100,7 +101,7 @@ def slug(repo: str) -> str:
     text = repo.strip().removesuffix("/").removesuffix(".git")
     for prefix in (GITHUB, "http://github.com/", "github.com/"):
         text = text.removeprefix(prefix)
-    if not SLUG.match(text):
+    if not SLUG.fullmatch(text):
         raise CourseError(
             f"{repo!r} is not a GitHub repository: give it as owner/name "
             "(e.g. make course REPO=my-school/neural-networks)."
