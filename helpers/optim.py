@@ -37,6 +37,7 @@ import weakref
 
 import numpy as np
 
+from .exercises import rebuilt
 from .validation import check_learning_rate, check_momentum, check_probability
 
 __all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "OPTIMIZERS"]
@@ -147,6 +148,7 @@ class Optimizer:
                 f"e.g. optimizer = {self!r}, or call optimizer.reset() to forget the old state."
             )
 
+    @rebuilt("gradient_descent_step")  # notebook 06 asks students to write one step
     def step(self, params, grads) -> None:
         """Update each ``params[i]`` in place from ``grads[i]`` (same shape).
 

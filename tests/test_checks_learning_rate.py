@@ -1,131 +1,284 @@
-"""The checkers of notebook 06 added with the student edition: one gradient-descent step
-(implement it) and the largest stable learning rate of a quadratic (a value)."""
+"""The checkers of notebook 06 (the last one also in 07), one answer battery per exercise:
+one step on the parabola, the sweep's best learning rate, gradient_descent_step and the
+largest stable learning rate. Each row is (answer, expected verdict, expected diagnosis);
+for every row the hidden test, helpers.checks.confirm, fails exactly when the verdict is
+not Right, so the visible check and the grade agree."""
 
+import numpy as np
 import pytest
 
+import helpers.checks
 from helpers.checks import (
-    Feedback,
     check_best_learning_rate,
     check_gradient_descent_step,
     check_largest_stable_learning_rate,
     check_parabola_step,
+    core,
 )
+from helpers.checks import learning_rate as lesson
+from helpers.optim import SGD, Adam, Optimizer
 
 
-def _right(w, gradient, learning_rate):
+def _agrees_with_the_hidden_test(result):
+    if result.passed:
+        assert result.diagnosis == ""
+    else:  # named here or by the core, and listed for the teacher's report
+        assert result.diagnosis in {**core.CORE_DIAGNOSES, **lesson.DIAGNOSES}, result.diagnosis
+        assert result.diagnosis in helpers.checks.DIAGNOSES
+    if result.passed:
+        helpers.checks.confirm(result)
+    else:
+        with pytest.raises(AssertionError, match=r"^Not"):
+            helpers.checks.confirm(result)
+
+
+def _replace_allclose(monkeypatch):
+    monkeypatch.setattr(np, "allclose", lambda *args, **kwargs: True)
+
+
+# ------------------------------------------------ exercise 1: one step on the parabola ----
+
+FACTORS = [
+    ("1 - 2 * 0.3", 1 - 2 * 0.3, True, ""),
+    ("typed 0.4", 0.4, True, ""),
+    ("from x_new / x", (10 - 0.3 * 2 * 10) / 10, True, ""),
+    ("float32", np.float32(0.4), True, ""),
+    ("forgot the 2", 1 - 0.3, False, "missing-factor-two"),
+    ("uphill", 1 + 2 * 0.3, False, "sign-flipped"),
+    ("only the change", -2 * 0.3, False, "change-only"),
+    ("size of the change", 2 * 0.3, False, "change-only"),
+    ("new x from 10", 10 * (1 - 2 * 0.3), False, "new-x-not-factor"),
+    ("something else", 0.123, False, "other"),
+    ("text", "0.4", False, "wrong-type"),
+    ("blank", ..., False, "blank"),
+]
+
+
+@pytest.mark.parametrize(
+    ("answer", "passed", "diagnosis"), [r[1:] for r in FACTORS], ids=[r[0] for r in FACTORS]
+)
+def test_parabola_step_battery(answer, passed, diagnosis):
+    result = check_parabola_step(answer, learning_rate=0.3)
+    assert (result.passed, result.diagnosis) == (passed, diagnosis), str(result)
+    _agrees_with_the_hidden_test(result)
+
+
+@pytest.mark.parametrize("learning_rate", [0.05, 0.3, 1.1])
+def test_parabola_step_other_rates(learning_rate):
+    assert check_parabola_step(1 - 2 * learning_rate, learning_rate).passed
+
+
+def test_parabola_step_tampered(monkeypatch):
+    _replace_allclose(monkeypatch)
+    assert check_parabola_step(0.4, learning_rate=0.3).diagnosis == "tampered"
+
+
+# ------------------------------------------- exercise 2: the sweep's best learning rate ----
+
+SWEEP_RATES = np.geomspace(0.001, 10, 13)
+SWEEP_LOSSES = [2.3, 2.2, 2.0, 1.7, 1.2, 0.8, 0.5, 0.35, 0.3, 0.32, 0.9, np.inf, np.inf]
+SWEPT = (tuple(SWEEP_RATES), tuple(SWEEP_LOSSES))  # what the notebook passes
+
+
+def _sorted_in_place():
+    """A student who sorts the notebook's losses in place: the check's copy is unchanged."""
+    losses = list(SWEEP_LOSSES)
+    losses.sort()
+    return SWEEP_RATES[np.argmin(losses)]
+
+
+CHOICES = [
+    ("sweep_rates[np.argmin(sweep_losses)]", SWEEP_RATES[np.argmin(SWEEP_LOSSES)], True, ""),
+    ("sweep_rates[8]", SWEEP_RATES[8], True, ""),
+    ("typed as printed, 0.4642", 0.4642, True, ""),
+    ("float32", np.float32(SWEEP_RATES[8]), True, ""),
+    ("one too small", SWEEP_RATES[7], False, "picked-too-small"),
+    ("one too large", SWEEP_RATES[9], False, "picked-too-large"),
+    ("diverged", SWEEP_RATES[12], False, "picked-diverged"),
+    ("argmin after sorting in place", _sorted_in_place(), False, "picked-too-small"),
+    ("the index", int(np.argmin(SWEEP_LOSSES)), False, "index-not-rate"),
+    ("the lowest loss", 0.3, False, "loss-not-rate"),
+    ("not in the sweep", 0.3333, False, "not-in-sweep"),
+    ("text", "0.46", False, "wrong-type"),
+    ("blank", ..., False, "blank"),
+]
+
+
+@pytest.mark.parametrize(
+    ("answer", "passed", "diagnosis"), [r[1:] for r in CHOICES], ids=[r[0] for r in CHOICES]
+)
+def test_best_learning_rate_battery(answer, passed, diagnosis):
+    result = check_best_learning_rate(answer, *SWEPT)
+    assert (result.passed, result.diagnosis) == (passed, diagnosis), str(result)
+    _agrees_with_the_hidden_test(result)
+
+
+def test_best_learning_rate_says_diverged():
+    assert "diverged" in check_best_learning_rate(10.0, *SWEPT).message
+
+
+def test_best_learning_rate_needs_matching_lists():
+    with pytest.raises(ValueError, match="same length"):
+        check_best_learning_rate(0.1, SWEEP_RATES, SWEEP_LOSSES[:-1])
+
+
+def test_best_learning_rate_tampered(monkeypatch):
+    _replace_allclose(monkeypatch)
+    assert check_best_learning_rate(SWEEP_RATES[8], *SWEPT).diagnosis == "tampered"
+
+
+# ------------------------------------------------- exercise 3: gradient_descent_step ----
+
+
+def new_array(w, gradient, learning_rate):
     return w - learning_rate * gradient
 
 
-def _blank(w, gradient, learning_rate):
-    pass
-
-
-def _raises(w, gradient, learning_rate):
-    raise ValueError("a bug")
-
-
-def _in_place(w, gradient, learning_rate):
+def in_place(w, gradient, learning_rate):
     w -= learning_rate * gradient
     return w
 
 
-# ------------------------------------------------------ gradient-descent step ----
+def element_loop(w, gradient, learning_rate):
+    new_w = np.empty_like(w)
+    for i in np.ndindex(w.shape):
+        new_w[i] = w[i] - learning_rate * gradient[i]
+    return new_w
 
 
-@pytest.mark.parametrize("function", [_right, _in_place], ids=["new array", "in place"])
-def test_gradient_descent_step_right(function):
-    result = check_gradient_descent_step(function)
-    assert result.passed, str(result)
-    assert str(result).startswith("Right: gradient_descent_step agrees")
+def in_float32(w, gradient, learning_rate):
+    return (w - learning_rate * gradient).astype(np.float32)
+
+
+def in_place_without_return(w, gradient, learning_rate):
+    w -= learning_rate * gradient
+
+
+def with_the_package_sgd(w, gradient, learning_rate):
+    new_w = w.copy()
+    SGD(learning_rate).step([new_w], [gradient])
+    return new_w
+
+
+def with_the_package_adam(w, gradient, learning_rate):
+    new_w = w.copy()
+    Adam(learning_rate).step([new_w], [gradient])
+    return new_w
+
+
+def stub(w, gradient, learning_rate):
+    pass
+
+
+def raises(w, gradient, learning_rate):
+    raise ValueError("a bug")
+
+
+def endless(w, gradient, learning_rate):
+    while True:
+        w = w - learning_rate * gradient
+
+
+def huge(w, gradient, learning_rate):
+    return np.ones((20_000, 20_000))  # 3.2 GB, beyond the check's memory headroom
+
+
+STEPS = [
+    ("new array", new_array, True, ""),
+    ("in place, returned", in_place, True, ""),
+    ("element loop", element_loop, True, ""),
+    ("float32", in_float32, True, ""),
+    ("uphill", lambda w, g, lr: w + lr * g, False, "sign-flipped"),
+    ("no learning rate", lambda w, g, lr: w - g, False, "no-learning-rate"),
+    ("only the change", lambda w, g, lr: -lr * g, False, "change-only"),
+    ("divided", lambda w, g, lr: w - g / lr, False, "divided-by-learning-rate"),
+    ("unchanged", lambda w, g, lr: w, False, "not-moved"),
+    ("in place, no return", in_place_without_return, False, "no-return"),
+    ("twice the step", lambda w, g, lr: w - 2 * lr * g, False, "other"),
+    ("wrong shape", lambda w, g, lr: (w - lr * g)[:1], False, "wrong-shape"),
+    ("text", lambda w, g, lr: "w", False, "wrong-type"),
+    ("blank ...", ..., False, "blank"),
+    ("blank None", None, False, "blank"),
+    ("stub", stub, False, "blank"),
+    ("raises", raises, False, "raised"),
+    ("endless loop", endless, False, "timeout"),
+    ("huge allocation", huge, False, "out-of-memory"),
+    ("package's SGD", with_the_package_sgd, False, "package-shortcut"),
+    ("package's Adam", with_the_package_adam, False, "package-shortcut"),
+]
 
 
 @pytest.mark.parametrize(
-    ("function", "hint"),
-    [
-        (lambda w, g, lr: w + lr * g, "step against it"),
-        (lambda w, g, lr: w - g, "Multiply the gradient by learning_rate"),
-        (lambda w, g, lr: -lr * g, "Add the change to the old w"),
-        (lambda w, g, lr: w - g / lr, "multiply"),
-        (lambda w, g, lr: w, "Return the new w"),
-        (lambda w, g, lr: w - 2 * lr * g, "w − learning_rate · gradient"),
-        (lambda w, g, lr: (w - lr * g)[:1], "has shape (1,)"),
-        (lambda w, g, lr: "w", "Return the numbers"),
-    ],
-    ids=[
-        "uphill",
-        "no learning rate",
-        "only the change",
-        "divided",
-        "unchanged",
-        "other",
-        "shape",
-        "text",
-    ],
+    ("function", "passed", "diagnosis"), [r[1:] for r in STEPS], ids=[r[0] for r in STEPS]
 )
-def test_gradient_descent_step_wrong(function, hint):
+def test_gradient_descent_step_battery(function, passed, diagnosis, monkeypatch):
+    monkeypatch.setattr(core, "TIME_LIMIT", 0.5)
     result = check_gradient_descent_step(function)
-    assert isinstance(result, Feedback)
-    assert not result.passed and result.answered and result.hint
-    assert hint in str(result)
+    assert (result.passed, result.diagnosis) == (passed, diagnosis), str(result)
+    assert result.answered is (diagnosis != "blank")
+    _agrees_with_the_hidden_test(result)
 
 
-@pytest.mark.parametrize("answer", [..., None, _blank], ids=["ellipsis", "none", "pass"])
-def test_gradient_descent_step_blank(answer):
-    result = check_gradient_descent_step(answer)
-    assert not result.passed and not result.answered
-    assert str(result).startswith("Not answered yet: fill in ")
+def test_gradient_descent_step_shortcut_names_what_is_rebuilt():
+    message = check_gradient_descent_step(with_the_package_sgd).message
+    assert "write gradient_descent_step yourself" in message
+    assert "helpers.optim.Optimizer.step" in message
 
 
-def test_gradient_descent_step_that_raises_is_feedback():
-    result = check_gradient_descent_step(_raises)
-    assert not result.passed and result.answered
-    assert "ValueError: a bug" in result.message
+def test_gradient_descent_step_tampered(monkeypatch):
+    monkeypatch.setattr(Optimizer, "step", lambda self, params, grads: None)
+    result = check_gradient_descent_step(new_array)
+    assert result.diagnosis == "tampered"
+    with pytest.raises(AssertionError, match="the check was changed"):
+        helpers.checks.confirm(result)
 
 
-# ------------------------------------------------- largest stable learning rate ----
+def test_the_package_sgd_still_steps_outside_a_check():
+    w = np.array([1.0, 2.0])
+    SGD(0.5).step([w], [np.array([2.0, 2.0])])
+    assert np.array_equal(w, [0.0, 1.0])
+
+
+# ------------------------------------- exercise 4 (and 07's): largest stable learning rate ----
+
+LIMITS = [
+    # (description, curvature, momentum, answer, passed, diagnosis)
+    ("2 / 8", 8, 0.0, 2 / 8, True, ""),
+    ("typed 0.25", 8, 0.0, 0.25, True, ""),
+    ("float32", 8, 0.0, np.float32(0.25), True, ""),
+    ("curvature 2", 2, 0.0, 1.0, True, ""),
+    ("momentum 0.9", 4, 0.9, 2 * 1.9 / 4, True, ""),
+    ("07: momentum 0.8", 4, 0.8, 0.9, True, ""),
+    ("just above: diverges", 8, 0.0, 0.2501, False, "diverges"),
+    ("best, not largest", 8, 0.0, 0.125, False, "best-not-largest"),
+    ("forgot the 2 of a·x²", 8, 0.0, 0.5, False, "missing-factor-two"),
+    ("converges, not largest", 8, 0.0, 0.2, False, "converges-not-largest"),
+    ("diverges", 8, 0.0, 0.4, False, "diverges"),
+    ("negative", 8, 0.0, -0.25, False, "not-positive"),
+    ("text", 8, 0.0, "0.25", False, "wrong-type"),
+    ("blank", 8, 0.0, ..., False, "blank"),
+    ("momentum ignored", 4, 0.8, 0.5, False, "momentum-ignored"),
+    ("momentum subtracted", 4, 0.8, 0.1, False, "momentum-sign"),
+    ("momentum, forgot the 2", 4, 0.8, 1.8, False, "missing-factor-two"),
+    ("momentum, converges", 4, 0.8, 0.3, False, "converges-not-largest"),
+    ("momentum, diverges", 4, 0.8, 2.5, False, "diverges"),
+]
 
 
 @pytest.mark.parametrize(
-    ("curvature", "momentum", "answer"),
-    [(8, 0.0, 0.25), (2, 0.0, 1.0), (4, 0.9, 0.95), (4, 0.8, 0.9), (8, 0.0, 0.2501)],
+    ("curvature", "momentum", "answer", "passed", "diagnosis"),
+    [r[1:] for r in LIMITS],
+    ids=[r[0] for r in LIMITS],
 )
-def test_largest_stable_learning_rate_right(curvature, momentum, answer):
+def test_largest_stable_learning_rate_battery(curvature, momentum, answer, passed, diagnosis):
     result = check_largest_stable_learning_rate(answer, curvature=curvature, momentum=momentum)
-    assert result.passed, str(result)
+    assert (result.passed, result.diagnosis) == (passed, diagnosis), str(result)
+    _agrees_with_the_hidden_test(result)
 
 
 def test_largest_stable_learning_rate_explains_the_boundary():
     message = check_largest_stable_learning_rate(0.25, curvature=8).message
     assert "= −1" in message and "flips sign" in message
-
-
-@pytest.mark.parametrize(
-    ("answer", "momentum", "hint"),
-    [
-        (0.125, 0.0, "solve 1 − η·λ = −1"),
-        (0.5, 0.0, "the curvature λ is 2a"),
-        (0.2, 0.0, "reaches −1"),
-        (0.4, 0.0, "must stay above −1"),
-        (-0.25, 0.0, "positive number"),
-        ("0.25", 0.0, "single number"),
-        (0.5, 0.8, "Momentum lets the learning rate go higher"),
-        (0.1, 0.8, "with a plus"),
-        (1.8, 0.8, "the curvature λ is 2a"),
-        (0.3, 0.8, "Use the bound η·λ < 2(1 + β)"),
-        (2.5, 0.8, "Use the bound η·λ < 2(1 + β)"),
-    ],
-)
-def test_largest_stable_learning_rate_wrong(answer, momentum, hint):
-    curvature = 8 if momentum == 0 else 4
-    result = check_largest_stable_learning_rate(answer, curvature=curvature, momentum=momentum)
-    assert not result.passed and result.answered
-    assert hint in result.hint
-
-
-@pytest.mark.parametrize("blank", [..., None], ids=["ellipsis", "none"])
-def test_largest_stable_learning_rate_blank(blank):
-    result = check_largest_stable_learning_rate(blank, curvature=8)
-    assert not result.passed and not result.answered
 
 
 @pytest.mark.parametrize("kwargs", [{"curvature": 0}, {"curvature": 4, "momentum": 1.5}])
@@ -134,45 +287,6 @@ def test_largest_stable_learning_rate_needs_a_quadratic(kwargs):
         check_largest_stable_learning_rate(0.5, **kwargs)
 
 
-# -------------------------------------- one step on the parabola, the best learning rate ----
-
-
-@pytest.mark.parametrize("learning_rate", [0.05, 0.3, 1.1])
-def test_parabola_step_right(learning_rate):
-    result = check_parabola_step(1 - 2 * learning_rate, learning_rate)
-    assert result.passed, str(result)
-
-
-@pytest.mark.parametrize("answer", [0.7, 1.6, -0.6, 0.6, 0.123, "x"])
-def test_parabola_step_wrong(answer):
-    _not_yet(check_parabola_step(answer, 0.3))
-
-
-# --------------------------------------------------------- best learning rate ----
-
-RATES = [0.001, 0.01, 0.1, 1.0, 10.0]
-LOSSES = [2.1, 0.9, 0.3, 0.5, float("inf")]
-
-
-def test_best_learning_rate_right():
-    assert check_best_learning_rate(0.1, RATES, LOSSES).passed
-
-
-@pytest.mark.parametrize("choice", [0.001, 1.0, 10.0, 0.05, "best"])
-def test_best_learning_rate_wrong(choice):
-    _not_yet(check_best_learning_rate(choice, RATES, LOSSES))
-
-
-def test_best_learning_rate_says_diverged():
-    assert "diverged" in check_best_learning_rate(10.0, RATES, LOSSES).message
-
-
-def test_best_learning_rate_needs_matching_lists():
-    with pytest.raises(ValueError, match="same length"):
-        check_best_learning_rate(0.1, RATES, LOSSES[:-1])
-
-
-def _not_yet(result):
-    assert isinstance(result, Feedback)
-    assert not result.passed and result.answered and result.hint, result
-    assert str(result).startswith("Not yet: ")
+def test_largest_stable_learning_rate_tampered(monkeypatch):
+    _replace_allclose(monkeypatch)
+    assert check_largest_stable_learning_rate(0.25, curvature=8).diagnosis == "tampered"

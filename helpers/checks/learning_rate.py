@@ -1,7 +1,11 @@
 """Checkers for notebook 06, the learning rate: a step on a parabola, a sweep's best,
-one gradient-descent step, and the largest learning rate that still converges.
+one gradient-descent step, and the largest learning rate that still converges (also used
+by notebook 07, with momentum).
 
-Shapes: the parameters w and their gradient have one shape, any shape (P stands for it).
+Values are judged at the answer's precision (float64, or float32 at float32 precision).
+
+Shapes: the parameters w and their gradient have one shape, any shape (P stands for it);
+a sweep has K learning rates.
 """
 
 from __future__ import annotations
@@ -19,8 +23,11 @@ from .core import (
     answer_checker,
     as_number,
     check_implementation,
-    close,
+    checker,
+    guarded,
+    judge_array,
     not_a_number,
+    precision_of,
     right,
     wrong,
 )
@@ -32,6 +39,41 @@ __all__ = [
     "check_parabola_step",
 ]
 
+# Stable ids of the usual mistakes in this lesson, with what to re-teach (issue 19/20).
+DIAGNOSES = {
+    "missing-factor-two": "The gradient of x² is 2x (of a·x² it is 2a·x): the factor 2 was "
+    "left out, here or in the curvature.",
+    "sign-flipped": "The step went along the gradient (uphill): gradient descent subtracts it.",
+    "change-only": "Only the change of x (or w) was given, not the new value.",
+    "new-x-not-factor": "The new x after one step from the start was given, not the number "
+    "every step multiplies x by.",
+    "picked-diverged": "A learning rate whose run diverged was picked: its loss is infinite.",
+    "picked-too-small": "A learning rate left of the sweep's lowest loss was picked.",
+    "picked-too-large": "A learning rate right of the sweep's lowest loss was picked.",
+    "index-not-rate": "The position of the best learning rate in the sweep was given, not the "
+    "learning rate itself.",
+    "loss-not-rate": "A loss of the sweep was given, not the learning rate that reached it.",
+    "not-in-sweep": "The answer is not one of the learning rates the sweep tried.",
+    "no-learning-rate": "The whole gradient was subtracted: the learning rate scales the step.",
+    "divided-by-learning-rate": "The gradient was divided by the learning rate instead of "
+    "multiplied by it.",
+    "not-moved": "The function gave w back unchanged.",
+    "no-return": "w was updated in place but not returned: the function returned None.",
+    "best-not-largest": "The learning rate that lands on the minimum in one step (1 − η·λ = 0) "
+    "was given; larger ones still converge while 1 − η·λ > −1.",
+    "momentum-ignored": "The limit without momentum, 2/λ, was given: momentum raises it to "
+    "2(1 + β)/λ.",
+    "momentum-sign": "2(1 − β)/λ was given: momentum raises the limit, 2(1 + β)/λ.",
+    "not-positive": "A learning rate is a positive number.",
+    "converges-not-largest": "A learning rate that converges, but not the largest one.",
+    "diverges": "A learning rate above the limit: gradient descent diverges there.",
+}
+
+
+def _near(answer, target) -> bool:
+    """The answer equals ``target`` to the answer's own precision (the course's policy)."""
+    return judge_array(answer, target) is None
+
 
 @answer_checker("the factor (one number)")
 def check_parabola_step(factor, learning_rate: float) -> Feedback:
@@ -40,62 +82,104 @@ def check_parabola_step(factor, learning_rate: float) -> Feedback:
     value = as_number(factor)
     if value is None:
         return not_a_number("the factor", factor)
-
-    def near(target):
-        return close(value, target, rtol=1e-6, atol=1e-9)
-
-    if near(expected):
+    if _near(factor, expected):
         verdict = "shrinks" if abs(expected) < 1 else "does not shrink"
         return right(
-            f"x ← x − {learning_rate:g}·2x = {expected:g}·x, so |x| {verdict} at every step."
+            f"x ← x − {learning_rate:g}·2x = {expected:g}·x, so |x| {verdict} at every step.",
+            precision=precision_of(factor),
         )
-    if near(1 - learning_rate):
-        return wrong(
+    mistakes = [
+        (
+            1 - learning_rate,
             f"{value:g} forgets a factor 2.",
-            "The gradient of x² is 2x, not x: x − learning_rate · 2x.",
-        )
-    if near(1 + 2 * learning_rate):
-        return wrong(
+            "What is the gradient of x²?",
+            "missing-factor-two",
+        ),
+        (
+            1 + 2 * learning_rate,
             f"{value:g} steps uphill.",
-            "Gradient descent subtracts the gradient: x − learning_rate · 2x.",
-        )
-    if near(-2 * learning_rate) or near(2 * learning_rate):
-        return wrong(
-            f"{value:g} is only the change, not the new x.",
-            "The new x is the old x plus the change: x − learning_rate · 2x = (1 − …)·x.",
-        )
+            "Does gradient descent add or subtract the gradient?",
+            "sign-flipped",
+        ),
+        (
+            -2 * learning_rate,
+            f"{value:g} is only the change, as a multiple of x, not the new x.",
+            "The new x is the old x plus the change.",
+            "change-only",
+        ),
+        (
+            2 * learning_rate,
+            f"{value:g} is only the size of the change, as a multiple of x, not the new x.",
+            "The new x is the old x plus the change.",
+            "change-only",
+        ),
+        (
+            10 * expected,
+            f"{value:g} is where x = 10 lands after one step, not the number every step "
+            "multiplies x by.",
+            "Write the new x as (a number) · x: which number?",
+            "new-x-not-factor",
+        ),
+    ]
+    for guess, message, hint, diagnosis in mistakes:
+        if _near(factor, guess):
+            return wrong(message, hint, diagnosis=diagnosis)
     return wrong(
         f"{value:g} is not what one step multiplies x by.",
-        "Write one step as x_new = x − learning_rate · gradient with gradient = 2x, then "
-        "factor out x.",
+        "Write one step with the gradient of x², then factor out x.",
     )
+
+
+# A typed-in rate counts as the sweep's rate it is within 2% of (the sweep prints three
+# digits, e.g. 0.464 for 0.46416); sweep rates are much further apart than that.
+SAME_RATE = 0.02
 
 
 @answer_checker("the learning rate you pick (one of the sweep)")
 def check_best_learning_rate(choice, learning_rates, losses) -> Feedback:
     """The learning rate of a sweep whose loss is lowest (diverged runs are inf or nan).
 
-    learning_rates, losses: (K,) the sweep; choice: the student's pick among them.
+    learning_rates, losses: (K,) the sweep, as copied before the exercise (a notebook
+    passes copies its answer cell cannot change); choice: the student's pick among them.
     """
-    rates = np.asarray(learning_rates, dtype=np.float64)
-    losses = np.asarray(losses, dtype=np.float64)
+    rates = np.array(learning_rates, dtype=np.float64)
+    losses = np.array(losses, dtype=np.float64)
     if rates.shape != losses.shape or rates.ndim != 1 or rates.size == 0:
         raise UsageError(
             f"learning_rates {rates.shape} and losses {losses.shape} must be two lists of "
             "the same length."
         )
+    if np.any(rates <= 0):
+        raise UsageError("learning_rates must be positive numbers.")
     finite_losses = np.where(np.isfinite(losses), losses, np.inf)
     best = int(np.argmin(finite_losses))
     value = as_number(choice)
     if value is None:
         return not_a_number("the learning rate", choice)
-    matches = np.flatnonzero(np.isclose(rates, value, rtol=1e-6, atol=0))
-    if matches.size == 0:
+    k = None
+    if value > 0:
+        distance = np.abs(np.log(rates / value))
+        k = int(np.argmin(distance))
+        if distance[k] > SAME_RATE:
+            k = None
+    if k is None:
+        if float(value).is_integer() and 0 <= value < rates.size:
+            return wrong(
+                f"{value:g} looks like a position in sweep_rates, not a learning rate.",
+                "Give the learning rate at that position.",
+                diagnosis="index-not-rate",
+            )
+        if np.any(np.isclose(losses[np.isfinite(losses)], value, rtol=1e-6, atol=0)):
+            return wrong(
+                f"{value:.3g} is a loss of the sweep, not a learning rate.",
+                "Which learning rate reached it?",
+                diagnosis="loss-not-rate",
+            )
         return wrong(
             f"{value:g} is not one of the learning rates of the sweep.",
-            "Pick one of the values in learning_rates.",
+            "Pick one of the values in sweep_rates.",
+            diagnosis="not-in-sweep",
         )
-    k = int(matches[0])
     if k == best:
         return right(
             f"learning rate {rates[best]:.3g} has the lowest loss, {losses[best]:.3g}; "
@@ -103,13 +187,16 @@ def check_best_learning_rate(choice, learning_rates, losses) -> Feedback:
         )
     if not np.isfinite(losses[k]):
         return wrong(
-            f"learning rate {value:.3g} diverged: its loss is {losses[k]}.",
-            "Look left of the red crosses: a smaller learning rate.",
+            f"learning rate {rates[k]:.3g} diverged: its loss is {losses[k]}.",
+            "Look left of the red crosses.",
+            diagnosis="picked-diverged",
         )
-    direction = "larger" if rates[k] < rates[best] else "smaller"
+    smaller = rates[k] < rates[best]
     return wrong(
-        f"learning rate {value:.3g} ends at loss {losses[k]:.3g}; another one ends lower.",
-        f"Look for the lowest point of the curve: try a {direction} learning rate.",
+        f"learning rate {rates[k]:.3g} ends at loss {losses[k]:.3g}; another one ends lower.",
+        f"Look for the lowest point of the curve: try a {'larger' if smaller else 'smaller'} "
+        "learning rate.",
+        diagnosis="picked-too-small" if smaller else "picked-too-large",
     )
 
 
@@ -122,7 +209,8 @@ def check_largest_stable_learning_rate(
 
     One step of plain gradient descent multiplies x by 1 − η·curvature, so it converges
     iff |1 − η·curvature| < 1, i.e. η < 2 / curvature. With momentum β the bound is
-    η < 2(1 + β) / curvature. The boundary itself counts as the answer (the supremum).
+    η < 2(1 + β) / curvature. The boundary itself counts as the answer (the supremum),
+    judged at the answer's precision.
     """
     curvature = float(curvature)
     if not (math.isfinite(curvature) and curvature > 0):
@@ -136,11 +224,8 @@ def check_largest_stable_learning_rate(
     if value is None:
         return not_a_number("the learning rate", learning_rate)
 
-    def near(target):
-        return close(value, target, rtol=1e-3)
-
     rule = "η·λ < 2" if beta == 0 else f"η·λ < 2(1 + β) = {2 * (1 + beta):g}"
-    if near(limit):
+    if _near(learning_rate, limit):
         if beta == 0:
             boundary = (
                 f"exactly at η = {limit:g} one step multiplies x by 1 − {limit:g}·{curvature:g} "
@@ -152,51 +237,63 @@ def check_largest_stable_learning_rate(
                 f"at η = {limit:g} the path swings back and forth forever without getting "
                 "closer; every η below that converges, every η above it diverges."
             )
-        return right(f"{limit:g}, from {rule} with curvature λ = {curvature:g}: {boundary}")
-    if beta > 0 and near(2 / curvature):
+        return right(
+            f"{limit:g}, from {rule} with curvature λ = {curvature:g}: {boundary}",
+            precision=precision_of(learning_rate),
+        )
+    bound = (
+        "Where does the factor 1 − η·λ reach −1?"
+        if beta == 0
+        else "What does momentum do to the bound η·λ < 2?"
+    )
+    if beta > 0 and _near(learning_rate, 2 / curvature):
         return wrong(
             f"{value:g} is the limit without momentum.",
-            "Momentum lets the learning rate go higher: the bound is η·λ < 2(1 + β).",
+            "Momentum lets the learning rate go higher: by how much?",
+            diagnosis="momentum-ignored",
         )
-    if beta > 0 and near(2 * (1 - beta) / curvature):
+    if beta > 0 and _near(learning_rate, 2 * (1 - beta) / curvature):
         return wrong(
             f"{value:g} shrinks the limit with momentum; momentum raises it.",
-            "The bound is η·λ < 2(1 + β), with a plus.",
+            "Check the sign in front of β.",
+            diagnosis="momentum-sign",
         )
-    if beta == 0 and near(limit / 2):
+    if beta == 0 and _near(learning_rate, limit / 2):
         return wrong(
             f"{value:g} is the learning rate that lands on the minimum in one step "
             "(1 − η·λ = 0): the best one, not the largest.",
-            f"Larger steps overshoot the minimum but still converge while |1 − η·λ| < 1: "
-            f"solve 1 − η·λ = −1 for η, with λ = {curvature:g}.",
+            f"Larger steps overshoot the minimum but still converge. {bound}",
+            diagnosis="best-not-largest",
         )
-    if near(2 * limit):
+    if _near(learning_rate, 2 * limit):
         return wrong(
             f"{value:g} forgets a factor 2: that η diverges.",
-            "For loss = a·x² the gradient is 2a·x, so the curvature λ is 2a, not a; "
-            "one step multiplies x by 1 − η·λ.",
+            "For loss = a·x², what is the gradient, and so the curvature λ?",
+            diagnosis="missing-factor-two",
         )
     if value <= 0:
         return wrong(
             f"{value:g} is not a learning rate.",
             "A learning rate is a positive number: how far one step goes.",
+            diagnosis="not-positive",
         )
     if value < limit:
         return wrong(
             f"η = {value:g} converges, but larger learning rates converge too.",
-            f"Find where the factor 1 − η·λ reaches −1 (λ = {curvature:g})."
-            if beta == 0
-            else f"Use the bound η·λ < 2(1 + β) with λ = {curvature:g} and β = {beta:g}.",
+            f"{bound} (λ = {curvature:g})",
+            diagnosis="converges-not-largest",
         )
     return wrong(
         f"η = {value:g} diverges on this quadratic.",
-        f"Each step multiplies x by 1 − η·λ (λ = {curvature:g}); it must stay above −1."
-        if beta == 0
-        else f"Use the bound η·λ < 2(1 + β) with λ = {curvature:g} and β = {beta:g}.",
+        f"{bound} (λ = {curvature:g})",
+        diagnosis="diverges",
     )
 
 
 # ------------------------------------------------------- implement it ----
+
+# The package's implementation this exercise rebuilds (helpers.exercises.rebuilt).
+STEP_FORBID = ("gradient_descent_step",)
 
 
 def _sgd_reference(w, gradient, learning_rate):
@@ -206,50 +303,84 @@ def _sgd_reference(w, gradient, learning_rate):
     return new_w
 
 
+def _step_cases(seed: int) -> list[tuple]:
+    """(w, gradient, learning_rate): fresh float64 arrays of several shapes, non-square."""
+    rng = np.random.default_rng(seed)
+    return [
+        (rng.normal(size=shape), rng.normal(size=shape), float(rng.uniform(0.01, 1.0)))
+        for shape in [(3,), (4, 5), (2,), (2, 3, 2)]
+    ]
+
+
+@checker
 def check_gradient_descent_step(gradient_descent_step, seed: int = 0) -> Feedback:
     """Your ``gradient_descent_step(w, gradient, learning_rate)`` against the package's
     ``SGD(learning_rate)``.
 
     It is called on fresh random float64 inputs w: (P,), gradient: (P,) of several shapes
-    and a learning rate, and must return the new w: (P,), w − learning_rate · gradient.
+    and a learning rate, and must return the new w: (P,), w − learning_rate · gradient
+    (float64, or float32 judged at float32 precision); updating w in place and returning
+    it is right too. It may not call the package's optimizers.
     """
-    rng = np.random.default_rng(seed)
-    cases = [
-        (rng.normal(size=shape), rng.normal(size=shape), float(rng.uniform(0.01, 1.0)))
-        for shape in [(3,), (4, 5), (2,), (2, 3, 2)]
-    ]
-    return check_implementation(
+    cases = _step_cases(seed)
+    verdict = check_implementation(
         gradient_descent_step,
         name="gradient_descent_step",
         cases=cases,
         reference=_sgd_reference,
         outputs=("the new w",),
+        forbid=STEP_FORBID,
         mistakes=[
             Mistake(
                 lambda w, g, lr: w + lr * g,
                 "your step goes uphill: you added the gradient.",
-                "The gradient points uphill; step against it: w − learning_rate · gradient.",
+                "Which way does the gradient point?",
+                "sign-flipped",
             ),
             Mistake(
                 lambda w, g, lr: w - g,
                 "your step ignores the learning rate: it moves by the whole gradient.",
-                "Multiply the gradient by learning_rate before you subtract it.",
+                "What does the learning rate do to the step?",
+                "no-learning-rate",
             ),
             Mistake(
                 lambda w, g, lr: -lr * g,
                 "you returned only the change, not the new w.",
-                "Add the change to the old w: w − learning_rate · gradient.",
+                "Where does w end up after that change?",
+                "change-only",
             ),
             Mistake(
                 lambda w, g, lr: w - g / lr,
                 "you divided the gradient by the learning rate.",
-                "The learning rate scales the step: multiply, w − learning_rate · gradient.",
+                "The learning rate scales the step down: multiply.",
+                "divided-by-learning-rate",
             ),
             Mistake(
                 lambda w, g, lr: w,
                 "your function returns w unchanged.",
-                "Return the new w: w − learning_rate · gradient.",
+                "Return the new w, after the step.",
+                "not-moved",
             ),
         ],
-        hint="One step of gradient descent: w − learning_rate · gradient.",
+        hint="Work one step out by hand for w = [1.0], gradient = [2.0] and compare.",
     )
+    if verdict.diagnosis == "blank" and callable(gradient_descent_step):
+        # A function that returns None may still have done the step, in place.
+        w, gradient = (a.copy() for a in cases[0][:2])
+        learning_rate = cases[0][2]
+        expected = _sgd_reference(w, gradient, learning_rate)
+        _, refused = guarded(
+            gradient_descent_step,
+            w,
+            gradient,
+            learning_rate,
+            name="gradient_descent_step",
+            forbid=STEP_FORBID,
+        )
+        if refused is None and _near(w, expected):
+            return wrong(
+                "your function updated w in place but returned nothing (None).",
+                "What does the function give back to its caller?",
+                diagnosis="no-return",
+            )
+    return verdict
