@@ -85,6 +85,28 @@ _RESTORE_HINT = (
 )
 
 
+def _named_by(npz_path: Path) -> str:
+    """Where a path other than the default came from: "MNIST_NPZ" (the environment
+    variable) or "path=" (load_mnist's argument)."""
+    env = os.environ.get(ENV_PATH)
+    if env and Path(env).expanduser().resolve() == npz_path:
+        return ENV_PATH
+    return "path="
+
+
+def _restore_hint(npz_path: Path) -> str:
+    """How to get a good file at ``npz_path``: git restores the repository's own copy; a
+    path given as path= or MNIST_NPZ needs a copy of it (git cannot restore that)."""
+    if npz_path == BUNDLED_PATH.resolve():
+        return _RESTORE_HINT
+    named = _named_by(npz_path)
+    leave = f"unset {ENV_PATH}" if named == ENV_PATH else "leave path= out"
+    return (
+        f"This file was named by {named}, not the repository's own data/mnist.npz: copy that "
+        f"one there (`cp {BUNDLED_PATH} {npz_path}`), or {leave} to read it in place."
+    )
+
+
 class DataError(RuntimeError):
     """The data could not be loaded. The first line says what is wrong, the rest how to fix it."""
 
@@ -311,7 +333,7 @@ def _read_inputs(npz_path: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
 def _unreadable(npz_path: Path, err: Exception) -> DataError:
     return DataError(
         f"The bundled MNIST file {npz_path} cannot be read "
-        f"({type(err).__name__}: {err}).\n{_RESTORE_HINT}"
+        f"({type(err).__name__}: {err}).\n{_restore_hint(npz_path)}"
     )
 
 
@@ -319,14 +341,29 @@ def _check_array(npz_path: Path, key: str, shape, dtype) -> None:
     if tuple(shape) != SHAPES[key] or dtype != np.uint8:
         raise DataError(
             f"The bundled MNIST file {npz_path} holds {key} as {dtype} of shape "
-            f"{tuple(shape)}; expected uint8 of shape {SHAPES[key]}.\n{_RESTORE_HINT}"
+            f"{tuple(shape)}; expected uint8 of shape {SHAPES[key]}.\n{_restore_hint(npz_path)}"
         )
 
 
 def _read_bundled_bytes(npz_path: Path) -> bytes:
     """The bytes of the bundled .npz (11 MB, compressed), its SHA-256 checked."""
+    if npz_path.is_dir():
+        inside = npz_path / BUNDLED_PATH.name
+        env = _named_by(npz_path) == ENV_PATH
+        give = f"set {ENV_PATH} to" if env else "give path="
+        fix = (
+            "."
+            if inside.is_file()
+            else f" after `cp {BUNDLED_PATH} {inside}`, or "
+            + (f"unset {ENV_PATH}" if env else "leave path= out")
+            + " to read the repository's own data/mnist.npz."
+        )
+        raise DataError(
+            f"{npz_path} is a folder, not the bundled MNIST file (.npz): {give} the file "
+            f"itself, e.g. {inside}{fix}"
+        )
     if not npz_path.is_file():
-        raise DataError(f"The bundled MNIST file {npz_path} is missing.\n{_RESTORE_HINT}")
+        raise DataError(f"The bundled MNIST file {npz_path} is missing.\n{_restore_hint(npz_path)}")
     try:
         raw = npz_path.read_bytes()
     except OSError as err:
@@ -334,14 +371,18 @@ def _read_bundled_bytes(npz_path: Path) -> bytes:
     if raw.startswith(b"version https://git-lfs"):
         raise DataError(
             f"{npz_path} is a Git LFS pointer, not the data.\n"
-            f"Fetch the real file with `git lfs pull`. {_RESTORE_HINT}"
+            + (
+                f"Fetch the real file with `git lfs pull`. {_RESTORE_HINT}"
+                if npz_path == BUNDLED_PATH.resolve()
+                else _restore_hint(npz_path)
+            )
         )
     digest = hashlib.sha256(raw).hexdigest()
     if digest != MNIST_SHA256:
         raise DataError(
             f"The bundled MNIST file {npz_path} is damaged or not the expected file: "
             f"its SHA-256 is {digest}, expected {MNIST_SHA256} "
-            f"({len(raw):,} bytes read).\n{_RESTORE_HINT}"
+            f"({len(raw):,} bytes read).\n{_restore_hint(npz_path)}"
         )
     return raw
 

@@ -35,7 +35,10 @@ TFDS_METADATA = Path(__file__).resolve().parent / "tfds_metadata"
 
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+# How to fix the repository's own data/mnist.npz, and a file named by path= or MNIST_NPZ
+# (which git cannot restore: a copy of the repository's file goes there).
 RESTORE = ("git checkout -- data/mnist.npz", "python data/make_mnist.py")
+COPY = ("named by path=", f"`cp {BUNDLED} ", "or leave path= out")
 
 
 @pytest.fixture(autouse=True)
@@ -163,7 +166,60 @@ def test_missing_file(tmp_path):
     missing = tmp_path / "mnist.npz"
     with pytest.raises(DataError) as err:
         load_mnist("bundled", path=missing, verbose=False)
-    assert_says(str(err.value), str(missing), "missing", *RESTORE)
+    assert_says(str(err.value), str(missing), "missing", *COPY)
+
+
+def test_a_file_named_by_path_is_not_restored_by_git(tmp_path):
+    # Issue 25: git checkout restores only the repository's own copy, not a file elsewhere.
+    missing = tmp_path / "elsewhere.npz"
+    with pytest.raises(DataError) as err:
+        load_mnist("bundled", path=missing, verbose=False)
+    message = str(err.value)
+    assert_says(message, f"`cp {BUNDLED} {missing}`", "or leave path= out")
+    assert "git checkout" not in message and "make_mnist" not in message
+
+
+def test_a_file_named_by_the_environment_variable_says_so(tmp_path, monkeypatch):
+    missing = tmp_path / "from-env.npz"
+    monkeypatch.setenv("MNIST_NPZ", str(missing))
+    with pytest.raises(DataError) as err:
+        load_mnist("bundled", verbose=False)
+    message = str(err.value)
+    assert_says(message, "named by MNIST_NPZ", f"`cp {BUNDLED} {missing}`", "unset MNIST_NPZ")
+    assert "git checkout" not in message
+
+
+@pytest.mark.parametrize("what", ["missing", "lfs"])
+def test_the_repositorys_own_file_is_restored_with_git(tmp_path, monkeypatch, what):
+    own = tmp_path / "data" / "mnist.npz"  # stands in for data/mnist.npz
+    if what == "lfs":
+        own.parent.mkdir()
+        own.write_text("version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 1\n")
+    monkeypatch.setattr(data, "BUNDLED_PATH", own)
+    with pytest.raises(DataError) as err:
+        load_mnist("bundled", verbose=False)
+    message = str(err.value)
+    assert_says(message, str(own), *RESTORE, *(["git lfs pull"] if what == "lfs" else []))
+    assert "named by" not in message
+
+
+def test_a_folder_is_not_called_missing(tmp_path):
+    # Issue 25: load_mnist(path=<a folder>) said the file "is missing".
+    with pytest.raises(DataError) as err:
+        load_mnist("bundled", path=tmp_path, verbose=False)
+    message = str(err.value)
+    assert message.startswith(f"{tmp_path} is a folder, not the bundled MNIST file (.npz)")
+    assert_says(message, f"`cp {BUNDLED} {tmp_path / 'mnist.npz'}`", "leave path= out")
+    assert "missing" not in message and "git checkout" not in message
+
+
+def test_a_folder_holding_the_file_names_it():
+    with pytest.raises(DataError) as err:
+        load_mnist("bundled", path=BUNDLED.parent, verbose=False)
+    assert str(err.value) == (
+        f"{BUNDLED.parent} is a folder, not the bundled MNIST file (.npz): give path= the file "
+        f"itself, e.g. {BUNDLED}."
+    )
 
 
 def test_corrupted_file(tmp_path):
@@ -174,7 +230,7 @@ def test_corrupted_file(tmp_path):
     damaged.write_bytes(raw)
     with pytest.raises(DataError) as err:
         load_mnist("bundled", path=damaged, verbose=False)
-    assert_says(str(err.value), str(damaged), "damaged", "SHA-256", data.MNIST_SHA256, *RESTORE)
+    assert_says(str(err.value), str(damaged), "damaged", "SHA-256", data.MNIST_SHA256, *COPY)
 
 
 def test_truncated_file(tmp_path):
@@ -182,7 +238,7 @@ def test_truncated_file(tmp_path):
     truncated.write_bytes(BUNDLED.read_bytes()[:1_000_000])
     with pytest.raises(DataError) as err:
         load_mnist("bundled", path=truncated, verbose=False)
-    assert_says(str(err.value), str(truncated), "damaged", "1,000,000 bytes", *RESTORE)
+    assert_says(str(err.value), str(truncated), "damaged", "1,000,000 bytes", *COPY)
 
 
 def test_git_lfs_pointer(tmp_path):
@@ -190,7 +246,7 @@ def test_git_lfs_pointer(tmp_path):
     pointer.write_text("version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 1\n")
     with pytest.raises(DataError) as err:
         load_mnist("bundled", path=pointer, verbose=False)
-    assert_says(str(err.value), "Git LFS pointer", "git lfs pull", *RESTORE)
+    assert_says(str(err.value), "Git LFS pointer", *COPY)
 
 
 # The checks after the hash only matter if MNIST_SHA256 and the file ever disagree with the
@@ -207,7 +263,7 @@ def test_not_a_zip_file(tmp_path, monkeypatch):
     _expect_hash_of(junk, monkeypatch)
     with pytest.raises(DataError) as err:
         load_mnist("bundled", path=junk, verbose=False)
-    assert_says(str(err.value), str(junk), "cannot be read", *RESTORE)
+    assert_says(str(err.value), str(junk), "cannot be read", *COPY)
 
 
 def test_missing_key(tmp_path, monkeypatch):
@@ -216,7 +272,7 @@ def test_missing_key(tmp_path, monkeypatch):
     _expect_hash_of(partial, monkeypatch)
     with pytest.raises(DataError) as err:
         load_mnist("bundled", path=partial, verbose=False)
-    assert_says(str(err.value), str(partial), "cannot be read", "y_train", *RESTORE)
+    assert_says(str(err.value), str(partial), "cannot be read", "y_train", *COPY)
 
 
 def test_wrong_shape(tmp_path, monkeypatch):
@@ -227,7 +283,7 @@ def test_wrong_shape(tmp_path, monkeypatch):
     _expect_hash_of(small, monkeypatch)
     with pytest.raises(DataError) as err:
         load_mnist("bundled", path=small, verbose=False)
-    assert_says(str(err.value), "x_test", "(10000, 32, 32)", "(10000, 28, 28)", *RESTORE)
+    assert_says(str(err.value), "x_test", "(10000, 32, 32)", "(10000, 28, 28)", *COPY)
 
 
 def test_failed_loads_are_not_cached(tmp_path):
@@ -291,7 +347,7 @@ def test_auto_with_no_source_lists_every_reason(tmp_path, monkeypatch, fresh_cac
         "[bundled]",
         str(missing),
         "missing",
-        *RESTORE,
+        *COPY,
         "[tfds]",
         "not installed",
         'pip install -e ".[tfds]"',
@@ -741,7 +797,7 @@ def test_load_inputs_checks_the_file(tmp_path, fresh_cache):
     damaged.write_bytes(raw)
     with pytest.raises(DataError) as err:
         load_inputs("train", "bundled", path=damaged, verbose=False)
-    assert_says(str(err.value), str(damaged), "damaged", "SHA-256", *RESTORE)
+    assert_says(str(err.value), str(damaged), "damaged", "SHA-256", *COPY)
 
 
 def test_load_inputs_wrong_shape(tmp_path, monkeypatch, fresh_cache):
@@ -752,7 +808,7 @@ def test_load_inputs_wrong_shape(tmp_path, monkeypatch, fresh_cache):
     _expect_hash_of(small, monkeypatch)
     with pytest.raises(DataError) as err:
         load_inputs("test", "bundled", path=small, verbose=False)
-    assert_says(str(err.value), "x_test", "(10000, 32, 32)", "(10000, 28, 28)", *RESTORE)
+    assert_says(str(err.value), "x_test", "(10000, 32, 32)", "(10000, 28, 28)", *COPY)
 
 
 def test_batch_inputs_prepares_pixels_as_prepare_does_in_the_models_dtype():
