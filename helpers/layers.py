@@ -19,6 +19,7 @@ from itertools import pairwise
 import numpy as np
 
 from .data import batch_inputs
+from .exercises import rebuilt
 from .validation import check_features, check_inputs, check_labels, check_layer, describe
 
 __all__ = ["Dense", "Sequential", "initialize", "mlp", "relu", "softmax", "INITS", "MAX_PARAMETERS"]
@@ -161,6 +162,7 @@ class Dense:
 
     __call__ = forward
 
+    @rebuilt("Dense.backward")  # notebook 08 asks students to write it
     def backward(self, dout: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
         """dout: (N, M) dloss/doutput → dx: (N, D) dloss/dinput.
 

@@ -1,223 +1,334 @@
-"""The checkers of notebook 08: a right answer passes, each typical wrong answer fails with
-its hint, a blank answer is "not answered yet", and nothing a student writes makes them raise."""
+"""The checkers of notebook 08, one answer battery per exercise: right answers written
+several ways, every named mistake, blank, raising, endless, huge, package-shortcut and
+tampered answers. For each: the visible verdict, its diagnosis, and that the hidden test
+(``helpers.checks.confirm``) fails exactly when the verdict is not Right."""
 
 import numpy as np
 import pytest
 
+import helpers.checks
 from helpers.checks import (
+    DIAGNOSES,
     Feedback,
     check_chain_rule,
     check_dense_backward,
     check_input_gradient,
     check_softmax_cross_entropy_grad,
+    core,
 )
-from helpers.layers import softmax
+from helpers.layers import Dense, softmax
+from helpers.losses import softmax_cross_entropy
 
 
-def _one_hot(labels, num_classes):
-    return np.eye(num_classes)[labels]
+class Tampered:
+    """An answer checked after np.allclose was replaced, as an answer cell could do."""
+
+    def __init__(self, answer):
+        self.answer = answer
 
 
-# ------------------------------------------------------------ dense backward ----
+def judge(check, description, answer, passed: bool, diagnosis: str, monkeypatch) -> Feedback:
+    """The visible verdict on ``answer`` is (passed, diagnosis), and the hidden test,
+    ``confirm``, fails exactly when it is not Right, in one sentence."""
+    monkeypatch.setattr(core, "TIME_LIMIT", 0.5)  # the endless answers stop sooner
+    if isinstance(answer, Tampered):
+        monkeypatch.setattr(np, "allclose", lambda *args, **kwargs: True)
+        answer = answer.answer
+    result = check(answer)
+    assert isinstance(result, Feedback), result
+    if passed:
+        assert result.precision == ("float32" if "float32" in description else ""), str(result)
+    assert (result.passed, result.diagnosis) == (passed, diagnosis), str(result)
+    assert result.answered == (diagnosis != "blank"), str(result)
+    assert passed or diagnosis in DIAGNOSES
+    if passed:
+        helpers.checks.confirm(result)
+    else:
+        with pytest.raises(AssertionError) as caught:
+            helpers.checks.confirm(result)
+        assert str(caught.value) and "\n" not in str(caught.value)
+    return result
 
 
-def dense_right(dout, x, kernel):
-    return dout @ kernel.T, x.T @ dout, dout.sum(axis=0)
-
-
-def dense_blank(dout, x, kernel):
+def _blank(*args):
     pass
 
 
-def dense_raises(dout, x, kernel):
+def _raises(*args):
     raise RuntimeError("oops")
 
 
-DENSE_WRONG = {
-    "no bias gradient": (
-        lambda dout, x, k: (dout @ k.T, x.T @ dout, np.zeros(k.shape[1])),
-        "summed over the batch",
-    ),
-    "bias not summed": (lambda dout, x, k: (dout @ k.T, x.T @ dout, dout), "sum over the batch"),
-    "bias averaged": (
-        lambda dout, x, k: (dout @ k.T, x.T @ dout, dout.mean(axis=0)),
-        "already carries the 1/N",
-    ),
-    "kernel averaged": (
-        lambda dout, x, k: (dout @ k.T, x.T @ dout / len(x), dout.sum(axis=0)),
-        "no further division",
-    ),
-    "kernel transposed": (
-        lambda dout, x, k: (dout @ k.T, dout.T @ x, dout.sum(axis=0)),
-        "x.T @ dout",
-    ),
-    "dx without transpose": (
-        lambda dout, x, k: (dout @ k, x.T @ dout, dout.sum(axis=0)),
-        "kernel.T",
-    ),
-}
+def _endless(*args):
+    while True:
+        pass
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_dense_backward_right(seed):
-    result = check_dense_backward(dense_right, seed=seed)
-    assert result.passed, str(result)
+def _huge(*args):
+    return np.ones(1 << 34)  # 128 GiB
 
 
-@pytest.mark.parametrize("name", sorted(DENSE_WRONG))
-def test_dense_backward_wrong(name):
-    function, hint = DENSE_WRONG[name]
-    result = check_dense_backward(function)
-    assert not result.passed and result.answered
-    assert hint in result.hint, str(result)
+f32 = np.float32
 
+# ------------------------------------------------------------ the chain rule by hand ----
+# l = (w·x + b − y)² with w = 0.5, x = −2, b = 1, y = 3 (the question's numbers):
+# z = −3, dl/dw = 2·z·x = 12, dl/dx = 2·z·w = −3, dl/dz = dl/db = −6, l = 9.
 
-# ------------------------------------------------------ softmax cross-entropy ----
+QUESTION = dict(w=0.5, x=-2.0, b=1.0, y=3.0)
 
-
-def softmax_right(logits, labels):
-    return (softmax(logits) - _one_hot(labels, logits.shape[1])) / len(labels)
-
-
-def softmax_blank(logits, labels):
-    pass
-
-
-def softmax_raises(logits, labels):
-    return logits[labels.shape[0] + 100]  # IndexError
-
-
-SOFTMAX_WRONG = {
-    "not divided by N": (
-        lambda z, y: softmax(z) - _one_hot(y, z.shape[1]),
-        "divide by N",
-    ),
-    "sign flipped": (
-        lambda z, y: (_one_hot(y, z.shape[1]) - softmax(z)) / len(y),
-        "p − one_hot",
-    ),
-    "no softmax": (
-        lambda z, y: (z - _one_hot(y, z.shape[1])) / len(y),
-        "p = softmax(logits)",
-    ),
-    "softmax over the batch": (
-        lambda z, y: (softmax(z.T).T - _one_hot(y, z.shape[1])) / len(y),
-        "axis 1",
-    ),
-}
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_softmax_cross_entropy_grad_right(seed):
-    result = check_softmax_cross_entropy_grad(softmax_right, seed=seed)
-    assert result.passed, str(result)
-
-
-@pytest.mark.parametrize("name", sorted(SOFTMAX_WRONG))
-def test_softmax_cross_entropy_grad_wrong(name):
-    function, hint = SOFTMAX_WRONG[name]
-    result = check_softmax_cross_entropy_grad(function)
-    assert not result.passed and result.answered
-    assert hint in result.hint, str(result)
-
-
-# --------------------------------------------- both implement-it checkers ----
-
-CHECKERS = {
-    "dense_backward": (check_dense_backward, dense_blank, dense_raises),
-    "softmax_cross_entropy_grad": (
-        check_softmax_cross_entropy_grad,
-        softmax_blank,
-        softmax_raises,
-    ),
-}
-
-
-@pytest.mark.parametrize("name", sorted(CHECKERS))
-@pytest.mark.parametrize("blank", ["ellipsis", "none", "pass"])
-def test_a_blank_function_is_not_answered_yet(name, blank):
-    check, stub, _ = CHECKERS[name]
-    answer = {"ellipsis": ..., "none": None, "pass": stub}[blank]
-    result = check(answer)
-    assert isinstance(result, Feedback)
-    assert not result.passed and not result.answered
-    assert str(result).startswith("Not answered yet: fill in ")
-
-
-@pytest.mark.parametrize("name", sorted(CHECKERS))
-def test_a_function_that_raises_is_not_yet(name):
-    check, _, raises = CHECKERS[name]
-    result = check(raises)
-    assert not result.passed and result.answered
-    assert "raised" in result.message
-
-
-@pytest.mark.parametrize("name", sorted(CHECKERS))
-@pytest.mark.parametrize("answer", [42, "dx"])
-def test_not_a_function_is_not_yet(name, answer):
-    check, _, _ = CHECKERS[name]
-    result = check(answer)
-    assert not result.passed and result.answered
-
-
-def test_dense_backward_wrong_return_type():
-    result = check_dense_backward(lambda dout, x, k: dout @ k.T)
-    assert not result.passed and "expected a tuple (dx, dkernel, dbias)" in result.message
-
-
-# ------------------------------------------------------------ dl/dx by hand ----
-
-W, X, B, Y = 0.5, -2.0, 1.0, 3.0
-ERROR = W * X + B - Y  # -3
-
-
-def test_input_gradient_right():
-    result = check_input_gradient(2 * ERROR * W, W, X, B, Y)
-    assert result.passed, str(result)
+CHAIN_RULE = [
+    ("right", 12.0, True, ""),
+    ("right, whole number", 12, True, ""),
+    ("right, as written", 2 * (0.5 * -2.0 + 1.0 - 3.0) * -2.0, True, ""),
+    ("right, float32", f32(2) * (f32(0.5) * f32(-2.0) + f32(1.0) - f32(3.0)) * f32(-2.0), True,
+     ""),
+    ("right, a one-element array", np.array([12.0]), True, ""),
+    ("blank", ..., False, "blank"),
+    ("text", "twelve", False, "wrong-type"),
+    ("two numbers", [12.0, -3.0], False, "wrong-type"),
+    ("dl/dz", -6.0, False, "stopped-one-step-short"),
+    ("dl/dx", -3.0, False, "dl-dx-not-dl-dw"),
+    ("no 2", 6.0, False, "missing-factor-two"),
+    ("sign", -12.0, False, "sign-flipped"),
+    ("no bias", 16.0, False, "no-bias-in-z"),
+    ("the loss", 9.0, False, "loss-not-slope"),
+    ("other", 7.0, False, "other"),
+    ("nearly", 12.001, False, "other"),
+    ("tampered", Tampered(12.0), False, "tampered"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    ("answer", "hint"),
-    [
-        (2 * ERROR * X, "dp/dx is w"),  # dl/dw
-        (2 * ERROR, "multiply by dp/dx"),  # dl/dp
-        (ERROR * W, "2z"),  # forgot the 2
-        (-2 * ERROR * W, "+w"),  # wrong sign
-        (7.0, "dl/dx = dl/dz"),
-        ("three", "single number"),
-    ],
+    ("description", "answer", "passed", "diagnosis"),
+    CHAIN_RULE,
+    ids=[row[0] for row in CHAIN_RULE],
 )
-def test_input_gradient_wrong(answer, hint):
-    result = check_input_gradient(answer, W, X, B, Y)
-    assert not result.passed and result.answered
-    assert hint in result.hint, str(result)
+def test_chain_rule(description, answer, passed, diagnosis, monkeypatch):
+    def check(value):
+        return check_chain_rule(value, **QUESTION)
+
+    result = judge(check, description, answer, passed, diagnosis, monkeypatch)
+    assert "dl/dw = (dl/dz) · (dz/dw)" not in result.hint
 
 
-@pytest.mark.parametrize("blank", [..., None])
-def test_input_gradient_blank(blank):
-    result = check_input_gradient(blank, W, X, B, Y)
-    assert not result.passed and not result.answered
+INPUT_GRADIENT = [
+    ("right", -3.0, True, ""),
+    ("right, whole number", -3, True, ""),
+    ("right, float32", f32(2) * f32(-3.0) * f32(0.5), True, ""),
+    ("blank", None, False, "blank"),
+    ("text", "minus three", False, "wrong-type"),
+    ("dl/dw", 12.0, False, "dl-dw-not-dl-dx"),
+    ("dl/dp", -6.0, False, "stopped-one-step-short"),
+    ("no 2", -1.5, False, "missing-factor-two"),
+    ("sign", 3.0, False, "sign-flipped"),
+    ("no bias", -4.0, False, "no-bias-in-z"),
+    ("the loss", 9.0, False, "loss-not-slope"),
+    ("other", 5.0, False, "other"),
+    ("tampered", Tampered(-3.0), False, "tampered"),
+]
 
 
-# ---------------------------------------------------------------- the chain rule by hand ----
+@pytest.mark.parametrize(
+    ("description", "answer", "passed", "diagnosis"),
+    INPUT_GRADIENT,
+    ids=[row[0] for row in INPUT_GRADIENT],
+)
+def test_input_gradient(description, answer, passed, diagnosis, monkeypatch):
+    def check(value):
+        return check_input_gradient(value, **QUESTION)
+
+    judge(check, description, answer, passed, diagnosis, monkeypatch)
 
 
 @pytest.mark.parametrize(("w", "x", "b", "y"), [(2.0, 3.0, 1.0, 4.0), (-0.5, 1.5, 0.2, 1.0)])
-def test_chain_rule_right(w, x, b, y):
+def test_chain_rule_right_for_other_numbers(w, x, b, y):
     assert check_chain_rule(2 * (w * x + b - y) * x, w, x, b, y).passed
+    assert check_input_gradient(2 * (w * x + b - y) * w, w, x, b, y).passed
 
 
-@pytest.mark.parametrize("answer", [6.0, 9.0, -18.0, 9.0001, 0.0, "dl/dw"])
-def test_chain_rule_wrong(answer):
-    # w=2, x=3, b=1, y=4: z = 3, dl/dw = 18, dl/db = 6, z·x = 9, l = 9.
-    _not_yet(check_chain_rule(answer, 2.0, 3.0, 1.0, 4.0))
+# ------------------------------------------------------------------ dense_backward ----
 
 
-def test_chain_rule_names_the_bias_gradient():
-    assert "dl/db" in check_chain_rule(6.0, 2.0, 3.0, 1.0, 4.0).message
+def _dense(dout, x, kernel):
+    return dout @ kernel.T, x.T @ dout, dout.sum(axis=0)
 
 
-def _not_yet(result):
-    assert isinstance(result, Feedback)
-    assert not result.passed and result.answered and result.hint, result
-    assert str(result).startswith("Not yet: ")
+def _dense_loop(dout, x, kernel):
+    n, d = x.shape
+    m = kernel.shape[1]
+    dx, dkernel, dbias = np.zeros((n, d)), np.zeros((d, m)), np.zeros(m)
+    for i in range(n):
+        dx[i] = kernel @ dout[i]
+        dkernel += np.outer(x[i], dout[i])
+        dbias += dout[i]
+    return dx, dkernel, dbias
+
+
+def _dense_einsum(dout, x, kernel):
+    return (
+        np.einsum("nm,dm->nd", dout, kernel),
+        np.einsum("nd,nm->dm", x, dout),
+        np.einsum("nm->m", dout),
+    )
+
+
+def _dense_float32(dout, x, kernel):
+    return _dense(dout.astype(f32), x.astype(f32), kernel.astype(f32))
+
+
+def _dense_via_layer(dout, x, kernel):
+    layer = Dense(*kernel.shape, dtype=np.float64)
+    layer.kernel[...] = kernel
+    layer.forward(x)
+    dx = layer.backward(dout)
+    return dx, layer.grads["kernel"], layer.grads["bias"]
+
+
+DENSE_BACKWARD = [
+    ("right, vectorised", _dense, True, ""),
+    ("right, loop over the batch", _dense_loop, True, ""),
+    ("right, einsum", _dense_einsum, True, ""),
+    ("right, float32", _dense_float32, True, ""),
+    ("right, a list", lambda *a: list(_dense(*a)), True, ""),
+    ("blank ...", ..., False, "blank"),
+    ("blank None", None, False, "blank"),
+    ("blank stub", _blank, False, "blank"),
+    ("not a function", "dx", False, "wrong-type"),
+    ("one array", lambda dout, x, k: dout @ k.T, False, "wrong-type"),
+    ("no bias gradient: two results", lambda *a: _dense(*a)[:2], False, "no-bias-gradient"),
+    ("no bias gradient: None", lambda *a: (*_dense(*a)[:2], None), False, "no-bias-gradient"),
+    ("no bias gradient: zeros",
+     lambda dout, x, k: (*_dense(dout, x, k)[:2], np.zeros(k.shape[1])), False,
+     "no-bias-gradient"),
+    ("no bias gradient: 0", lambda *a: (*_dense(*a)[:2], 0), False, "no-bias-gradient"),
+    ("bias not summed", lambda dout, x, k: (*_dense(dout, x, k)[:2], dout), False,
+     "bias-not-summed"),
+    ("bias summed over the classes",
+     lambda dout, x, k: (*_dense(dout, x, k)[:2], dout.sum(axis=1)), False, "wrong-axis"),
+    ("bias averaged", lambda dout, x, k: (*_dense(dout, x, k)[:2], dout.mean(axis=0)), False,
+     "averaged-not-summed"),
+    ("kernel divided by N",
+     lambda dout, x, k: (dout @ k.T, x.T @ dout / len(x), dout.sum(axis=0)), False,
+     "divided-by-n-twice"),
+    ("kernel and bias divided by N",
+     lambda dout, x, k: (dout @ k.T, x.T @ dout / len(x), dout.mean(axis=0)), False,
+     "divided-by-n-twice"),
+    ("kernel transposed", lambda dout, x, k: (dout @ k.T, dout.T @ x, dout.sum(axis=0)),
+     False, "transposed-kernel-gradient"),
+    ("dx without transpose", lambda dout, x, k: (dout @ k, x.T @ dout, dout.sum(axis=0)),
+     False, "missing-transpose"),
+    ("outputs swapped", lambda dout, x, k: (x.T @ dout, dout @ k.T, dout.sum(axis=0)), False,
+     "swapped-outputs"),
+    ("other", lambda dout, x, k: (2 * dout @ k.T, x.T @ dout, dout.sum(axis=0)), False,
+     "other"),
+    ("raises", _raises, False, "raised"),
+    ("endless loop", _endless, False, "timeout"),
+    ("huge allocation", _huge, False, "out-of-memory"),
+    ("package shortcut", _dense_via_layer, False, "package-shortcut"),
+    ("tampered", Tampered(_dense), False, "tampered"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("description", "answer", "passed", "diagnosis"),
+    DENSE_BACKWARD,
+    ids=[row[0] for row in DENSE_BACKWARD],
+)
+def test_dense_backward(description, answer, passed, diagnosis, monkeypatch):
+    result = judge(check_dense_backward, description, answer, passed, diagnosis, monkeypatch)
+    if diagnosis == "no-bias-gradient":
+        assert "bias" in result.message  # the issue: it never said "bias"
+    if "float32" in description:
+        assert "transpose" not in result.hint  # the issue: float32 was sent to look for one
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_dense_backward_right_for_other_seeds(seed):
+    assert check_dense_backward(_dense, seed=seed).passed
+
+
+def test_dense_backward_shortcut_names_what_is_rebuilt():
+    result = check_dense_backward(_dense_via_layer)
+    assert "write Dense.backward yourself" in result.message
+    assert "helpers.layers.Dense.backward" in result.message
+
+
+# ------------------------------------------------------- softmax cross-entropy ----
+
+
+def _one_hot(labels, classes):
+    return np.eye(classes)[labels]
+
+
+def _softmax_grad(logits, labels):
+    return (softmax(logits) - _one_hot(labels, logits.shape[1])) / len(labels)
+
+
+def _softmax_grad_own(logits, labels):
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    p = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+    p[np.arange(len(labels)), labels] -= 1
+    return p / len(labels)
+
+
+def _softmax_grad_loop(logits, labels):
+    grad = np.empty_like(logits)
+    for i, (row, label) in enumerate(zip(logits, labels, strict=True)):
+        e = np.exp(row - row.max())
+        grad[i] = e / e.sum()
+        grad[i, label] -= 1
+    return grad / len(labels)
+
+
+def _softmax_grad_float32(logits, labels):
+    return _softmax_grad(logits.astype(f32), labels).astype(f32)
+
+
+SOFTMAX_GRAD = [
+    ("right, with softmax", _softmax_grad, True, ""),
+    ("right, own softmax, in place", _softmax_grad_own, True, ""),
+    ("right, loop", _softmax_grad_loop, True, ""),
+    ("right, float32", _softmax_grad_float32, True, ""),
+    ("blank ...", ..., False, "blank"),
+    ("blank stub", _blank, False, "blank"),
+    ("a number", lambda z, y: 0.5, False, "wrong-shape"),
+    ("summed", lambda z, y: softmax(z) - _one_hot(y, z.shape[1]), False,
+     "summed-not-averaged"),
+    ("sign", lambda z, y: (_one_hot(y, z.shape[1]) - softmax(z)) / len(y), False,
+     "sign-flipped"),
+    ("divided by C", lambda z, y: (softmax(z) - _one_hot(y, z.shape[1])) / z.shape[1], False,
+     "divided-by-classes"),
+    ("no softmax", lambda z, y: (z - _one_hot(y, z.shape[1])) / len(y), False,
+     "logits-not-probabilities"),
+    ("softmax over the batch",
+     lambda z, y: (softmax(z.T).T - _one_hot(y, z.shape[1])) / len(y), False, "wrong-axis"),
+    ("no keepdims",
+     lambda z, y: (np.exp(z) / np.exp(z).sum(axis=1) - _one_hot(y, z.shape[1])) / len(y),
+     False, "no-keepdims"),
+    ("other", lambda z, y: softmax(z) / len(y), False, "other"),
+    ("raises", _raises, False, "raised"),
+    ("endless loop", _endless, False, "timeout"),
+    ("huge allocation", _huge, False, "out-of-memory"),
+    ("package shortcut", lambda z, y: softmax_cross_entropy(z, y)[1], False,
+     "package-shortcut"),
+    ("tampered", Tampered(_softmax_grad), False, "tampered"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("description", "answer", "passed", "diagnosis"),
+    SOFTMAX_GRAD,
+    ids=[row[0] for row in SOFTMAX_GRAD],
+)
+def test_softmax_cross_entropy_grad(description, answer, passed, diagnosis, monkeypatch):
+    check = check_softmax_cross_entropy_grad
+    result = judge(check, description, answer, passed, diagnosis, monkeypatch)
+    assert "(p − one_hot) / N" not in result.hint
+
+
+def test_every_diagnosis_of_this_lesson_is_listed():
+    from helpers.checks import backprop
+
+    for row in CHAIN_RULE + INPUT_GRADIENT + DENSE_BACKWARD + SOFTMAX_GRAD:
+        assert row[3] == "" or row[3] in DIAGNOSES, row
+    assert set(backprop.DIAGNOSES) <= set(DIAGNOSES)
+    assert all(text.endswith(".") for text in backprop.DIAGNOSES.values())

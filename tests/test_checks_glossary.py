@@ -1,15 +1,59 @@
 """The checkers of notebook 09: the glossary quiz and assembling fit from the pieces.
 
-A right answer passes, each typical wrong answer fails with its hint, a blank answer is
-"not answered yet", and nothing a student might write makes a checker raise.
+One answer battery per exercise (right answers written several ways, every named mistake,
+blank, raising, endless, huge, package-shortcut and tampered answers): for each, the
+visible verdict, its diagnosis, and that the hidden test (``helpers.checks.confirm``)
+fails exactly when the verdict is not Right. Then the quiz's finer points.
 """
 
 import numpy as np
 import pytest
 
-from helpers.checks import GLOSSARY_QUIZ, Feedback, check_fit, check_glossary_quiz
+import helpers.checks
+from helpers.checks import (
+    DIAGNOSES,
+    GLOSSARY_QUIZ,
+    Feedback,
+    check_fit,
+    check_glossary_quiz,
+    core,
+)
 from helpers.checks.glossary import _mistaken_fit
+from helpers.layers import mlp
 from helpers.losses import softmax_cross_entropy
+from helpers.optim import SGD
+from helpers.train import Trainer, fit
+
+
+class Tampered:
+    """An answer checked after np.allclose was replaced, as an answer cell could do."""
+
+    def __init__(self, answer):
+        self.answer = answer
+
+
+def judge(check, description, answer, passed: bool, diagnosis: str, monkeypatch) -> Feedback:
+    """The visible verdict on ``answer`` is (passed, diagnosis), and the hidden test,
+    ``confirm``, fails exactly when it is not Right, in one sentence."""
+    monkeypatch.setattr(core, "TIME_LIMIT", 0.5)  # the endless answers stop sooner
+    if isinstance(answer, Tampered):
+        monkeypatch.setattr(np, "allclose", lambda *args, **kwargs: True)
+        answer = answer.answer
+    result = check(answer)
+    assert isinstance(result, Feedback), result
+    if passed:
+        assert result.precision == ("float32" if "float32" in description else ""), str(result)
+    assert (result.passed, result.diagnosis) == (passed, diagnosis), str(result)
+    assert result.answered == (diagnosis != "blank"), str(result)
+    assert passed or diagnosis in DIAGNOSES
+    if passed:
+        helpers.checks.confirm(result)
+    else:
+        with pytest.raises(AssertionError) as caught:
+            helpers.checks.confirm(result)
+        assert str(caught.value) and "\n" not in str(caught.value)
+    return result
+
 
 RIGHT_ANSWERS = {q: term for q, (_, term) in GLOSSARY_QUIZ.items()}
 BLANK = dict.fromkeys(GLOSSARY_QUIZ, ...)
@@ -32,6 +76,36 @@ def _not_yet(result, hint_part=""):
 
 
 # --------------------------------------------------------------- glossary quiz ----
+
+
+QUIZ = [
+    ("right", RIGHT_ANSWERS, True, ""),
+    ("right, synonyms and string keys",
+     {**{str(q): t for q, t in RIGHT_ANSWERS.items()}, "4": "SGD", "6": "Backprop"}, True, ""),
+    ("right, mixed case and articles", {q: f"The {t.upper()}" for q, t in RIGHT_ANSWERS.items()},
+     True, ""),
+    ("blank ...", ..., False, "blank"),
+    ("blank dict", BLANK, False, "blank"),
+    ("a list", ["gradient"], False, "wrong-type"),
+    ("swapped terms", {**RIGHT_ANSWERS, 8: "global minimum", 14: "local minimum"}, False,
+     "swapped-terms"),
+    ("another question's term", {**RIGHT_ANSWERS, 12: "SGD"}, False, "swapped-terms"),
+    ("not a glossary term", {**RIGHT_ANSWERS, 7: "overfitting"}, False, "wrong-terms"),
+    ("half blank", {**BLANK, 1: "loss function", 2: "gradient"}, False,
+     "unanswered-questions"),
+    ("one missing key", {q: t for q, t in RIGHT_ANSWERS.items() if q != 17}, False,
+     "unanswered-questions"),
+    ("tampered", Tampered(RIGHT_ANSWERS), False, "tampered"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("description", "answer", "passed", "diagnosis"),
+    QUIZ,
+    ids=[row[0] for row in QUIZ],
+)
+def test_glossary_quiz(description, answer, passed, diagnosis, monkeypatch):
+    judge(check_glossary_quiz, description, answer, passed, diagnosis, monkeypatch)
 
 
 def test_the_quiz_covers_the_lecture_terms_plus_kernel_bias_and_epoch():
@@ -133,72 +207,118 @@ def my_fit(model, x, labels, optimizer, epochs, batch_size, rng):
     return epoch_losses
 
 
-def test_fit_right():
-    result = check_fit(my_fit)
-    assert result.passed, result
-    assert str(result).startswith("Right: my_fit agrees")
+def my_fit_while(model, x, labels, optimizer, epochs, batch_size, rng):
+    """The same loop with while loops and a running total."""
+    epoch_losses, epoch = [], 0
+    while epoch < epochs:
+        order, start, total, count = rng.permutation(len(x)), 0, 0.0, 0
+        while start < len(x):
+            batch = order[start : start + batch_size]
+            logits = model.forward(x[batch])
+            loss, dlogits = softmax_cross_entropy(logits, labels[batch])
+            model.backward(dlogits)
+            optimizer.step(model.parameters(), model.gradients())
+            total, count, start = total + loss, count + 1, start + batch_size
+        epoch_losses.append(total / count)
+        epoch += 1
+    return np.array(epoch_losses)
 
 
-@pytest.mark.parametrize(
-    ("mistake", "hint_part"),
-    [
-        ({"shuffle": "none"}, "rng.permutation(len(x))"),
-        ({"shuffle": "once"}, "inside the loop over epochs"),
-        ({"shuffle": "in place"}, "at the start of every epoch"),
-        ({"drop_last": True}, "range(0, len(x), batch_size)"),
-        ({"step_first": True}, "forward → loss → backward → update"),
-        ({"no_step": True}, "optimizer.step"),
-        ({"weighted": True}, "np.mean(batch_losses)"),
-    ],
-)
-def test_fit_typical_mistakes(mistake, hint_part):
-    _not_yet(check_fit(_mistaken_fit(**mistake)), hint_part)
+def my_fit_float32_losses(model, x, labels, optimizer, epochs, batch_size, rng):
+    return np.float32(my_fit(model, x, labels, optimizer, epochs, batch_size, rng))
 
 
-def test_fit_returns_per_step_losses():
-    def per_step(model, x, labels, optimizer, epochs, batch_size, rng):
-        losses = []
-        for _ in range(epochs):
-            order = rng.permutation(len(x))
-            for start in range(0, len(x), batch_size):
-                batch = order[start : start + batch_size]
-                loss, dlogits = softmax_cross_entropy(model.forward(x[batch]), labels[batch])
-                model.backward(dlogits)
-                optimizer.step(model.parameters(), model.gradients())
-                losses.append(loss)
-        return losses
-
-    result = check_fit(per_step)
-    _not_yet(result)
-    assert "the per-epoch losses has shape" in result.message
+def _no_return(*args):
+    my_fit(*args)
 
 
-def test_fit_that_trains_but_returns_nothing():
-    def no_return(*args):
-        my_fit(*args)
-
-    _not_yet(check_fit(no_return), "return it")
+def _via_fit(model, x, labels, optimizer, epochs, batch_size, rng):
+    history = fit(model, x, labels, optimizer, epochs, batch_size, progress=False, seed=0)
+    return np.reshape(history.loss, (epochs, -1)).mean(axis=1)
 
 
-def test_fit_that_raises_is_not_yet_and_does_not_raise():
-    def broken(model, x, labels, optimizer, epochs, batch_size, rng):
-        raise IndexError("index 50 is out of bounds")
-
-    result = check_fit(broken)
-    _not_yet(result)
-    assert "IndexError" in result.message
+def _via_trainer(model, x, labels, optimizer, epochs, batch_size, rng):
+    trainer = Trainer(model, x, labels, optimizer, batch_size)
+    return [
+        np.mean([trainer.step() for _ in range(trainer.steps_per_epoch)]) for _ in range(epochs)
+    ]
 
 
-def test_fit_not_a_function():
-    _not_yet(check_fit(42))
-
-
-def _stub(model, x, labels, optimizer, epochs, batch_size, rng):
+def _blank(*args):
     pass
 
 
-@pytest.mark.parametrize("blank", [..., None, _stub], ids=["ellipsis", "none", "pass"])
-def test_fit_blank_is_not_answered_yet(blank):
-    result = check_fit(blank)
-    assert not result.passed and not result.answered
-    assert str(result).startswith("Not answered yet: fill in ")
+def _raises(model, x, labels, optimizer, epochs, batch_size, rng):
+    raise IndexError("index 50 is out of bounds")
+
+
+def _endless(*args):
+    while True:
+        pass
+
+
+def _huge(*args):
+    return np.ones(1 << 34)  # 128 GiB
+
+
+FIT = [
+    ("right, for loops", my_fit, True, ""),
+    ("right, while loops, an array", my_fit_while, True, ""),
+    ("right, float32 losses", my_fit_float32_losses, True, ""),
+    ("blank ...", ..., False, "blank"),
+    ("blank None", None, False, "blank"),
+    ("blank stub", _blank, False, "blank"),
+    ("not a function", 42, False, "wrong-type"),
+    ("trains, returns nothing", _no_return, False, "returned-nothing"),
+    ("not shuffled", _mistaken_fit(shuffle="none"), False, "not-shuffled"),
+    ("shuffled once", _mistaken_fit(shuffle="once"), False, "shuffled-once"),
+    ("shuffled in place", _mistaken_fit(shuffle="in place"), False, "shuffled-in-place"),
+    ("last batch dropped", _mistaken_fit(drop_last=True), False, "dropped-last-batch"),
+    ("step before backward", _mistaken_fit(step_first=True), False, "step-before-backward"),
+    ("no step", _mistaken_fit(no_step=True), False, "no-step"),
+    ("weighted mean", _mistaken_fit(epoch_loss="weighted"), False, "weighted-epoch-loss"),
+    ("summed losses", _mistaken_fit(epoch_loss="sum"), False, "summed-not-averaged"),
+    ("mean over N // B", _mistaken_fit(epoch_loss="floor"), False, "off-by-one-batches"),
+    ("last batch's loss", _mistaken_fit(epoch_loss="last"), False, "last-batch-loss"),
+    ("every batch's loss", _mistaken_fit(epoch_loss="all"), False,
+     "batch-losses-not-epoch-means"),
+    ("other: trained twice", lambda *a: (my_fit(*a), my_fit(*a))[1], False, "other"),
+    ("raises", _raises, False, "raised"),
+    ("endless loop", _endless, False, "timeout"),
+    ("huge allocation", _huge, False, "out-of-memory"),
+    ("package shortcut: fit", _via_fit, False, "package-shortcut"),
+    ("package shortcut: Trainer", _via_trainer, False, "package-shortcut"),
+    ("tampered", Tampered(my_fit), False, "tampered"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("description", "answer", "passed", "diagnosis"),
+    FIT,
+    ids=[row[0] for row in FIT],
+)
+def test_fit(description, answer, passed, diagnosis, monkeypatch):
+    result = judge(check_fit, description, answer, passed, diagnosis, monkeypatch)
+    assert "rng.permutation(len(x)); then for each batch" not in result.hint
+
+
+def test_fit_shortcut_names_what_is_rebuilt():
+    result = check_fit(_via_fit)
+    assert "write fit yourself" in result.message and "helpers.train.fit" in result.message
+
+
+def test_a_trainer_with_momentum_still_trains_outside_a_check():
+    """The @rebuilt marks change nothing outside a check."""
+    model = mlp([4, 3], seed=0, dtype=np.float64)
+    x, y = np.random.default_rng(0).normal(size=(8, 4)), np.arange(8) % 3
+    history = fit(model, x, y, SGD(0.1, momentum=0.9), 2, 4, progress=False)
+    assert len(history.loss) == 4
+
+
+def test_every_diagnosis_of_this_lesson_is_listed():
+    from helpers.checks import glossary
+
+    for row in QUIZ + FIT:
+        assert row[3] == "" or row[3] in DIAGNOSES, row
+    assert set(glossary.DIAGNOSES) <= set(DIAGNOSES)
+    assert all(text.endswith(".") for text in glossary.DIAGNOSES.values())

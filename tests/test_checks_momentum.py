@@ -1,16 +1,140 @@
-"""The implement-it checkers of notebook 07: ``momentum_step`` in the lecture's velocity
-form and ``adam_step`` with bias correction, each against the package's optimizer."""
+"""The checkers of notebook 07, one answer battery per exercise: right answers written
+several ways, every named mistake, blank, raising, endless, huge, package-shortcut and
+tampered answers. For each: the visible verdict, its diagnosis, and that the hidden test
+(``helpers.checks.confirm``) fails exactly when the verdict is not Right."""
 
+import math
+from pathlib import Path
+
+import nbformat
 import numpy as np
 import pytest
 
+import helpers.checks
 from helpers.checks import (
+    DIAGNOSES,
     Feedback,
     check_adam_step,
     check_momentum_step,
     check_momentum_step_function,
+    core,
 )
-from helpers.optim import Adam
+from helpers.optim import SGD, Adam
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Tampered:
+    """An answer checked after np.allclose was replaced, as an answer cell could do."""
+
+    def __init__(self, answer):
+        self.answer = answer
+
+
+def judge(check, description, answer, passed: bool, diagnosis: str, monkeypatch) -> Feedback:
+    """The visible verdict on ``answer`` is (passed, diagnosis), and the hidden test,
+    ``confirm``, fails exactly when it is not Right, in one sentence."""
+    monkeypatch.setattr(core, "TIME_LIMIT", 0.5)  # the endless answers stop sooner
+    if isinstance(answer, Tampered):
+        monkeypatch.setattr(np, "allclose", lambda *args, **kwargs: True)
+        answer = answer.answer
+    result = check(answer)
+    assert isinstance(result, Feedback), result
+    if passed:
+        assert result.precision == ("float32" if "float32" in description else ""), str(result)
+    assert (result.passed, result.diagnosis) == (passed, diagnosis), str(result)
+    assert result.answered == (diagnosis != "blank"), str(result)
+    assert passed or diagnosis in DIAGNOSES
+    if passed:
+        helpers.checks.confirm(result)
+    else:
+        with pytest.raises(AssertionError) as caught:
+            helpers.checks.confirm(result)
+        assert str(caught.value) and "\n" not in str(caught.value)
+    return result
+
+
+# ------------------------------------------------------ a momentum step by hand ----
+
+QUESTION = dict(velocity=0.5, w=1.0, gradient=2.0, learning_rate=0.1, momentum=0.9)
+V, W = 0.25, 1.25  # the new velocity and w: 0.9·0.5 − 0.1·2 = 0.25, 1 + 0.25
+
+
+def _by_hand(velocity, w):
+    return lambda: check_momentum_step(velocity, w, **QUESTION)
+
+
+f32 = np.float32
+BY_HAND = [
+    ("right, numbers", (V, W), True, ""),
+    ("right, as written", (0.9 * 0.5 - 0.1 * 2.0, 1.0 + (0.9 * 0.5 - 0.1 * 2.0)), True, ""),
+    ("right, one-element lists", ([V], [W]), True, ""),
+    ("right, float32", (f32(0.9) * f32(0.5) - f32(0.1) * f32(2.0), f32(1.25)), True, ""),
+    ("blank velocity", (..., W), False, "blank"),
+    ("blank w", (V, ...), False, "blank"),
+    ("text", ("fast", W), False, "wrong-type"),
+    ("two numbers for one", ([V, V], W), False, "wrong-shape"),
+    ("swapped", (W, V), False, "swapped-outputs"),
+    ("ran twice", (0.9 * V - 0.2, W + 0.9 * V - 0.2), False, "ran-twice"),
+    ("no momentum", (-0.2, 0.8), False, "no-momentum"),
+    ("uphill", (0.65, 1.65), False, "sign-flipped"),
+    ("no learning rate", (0.45 - 2.0, 1.0 + 0.45 - 2.0), False, "no-learning-rate"),
+    ("pytorch form", (0.45 + 2.0, 1.0 - 0.1 * 2.45), False, "pytorch-form"),
+    ("w by the old velocity", (V, 1.5), False, "old-velocity"),
+    ("w minus velocity", (V, 0.75), False, "w-moved-backwards"),
+    ("w unchanged", (V, 1.0), False, "w-not-updated"),
+    ("velocity right, w other", (V, 2.0), False, "other"),
+    ("both other", (0.3, 1.3), False, "other"),
+    ("tampered", Tampered((V, W)), False, "tampered"),
+]
+
+
+@pytest.mark.parametrize(
+    ("description", "answer", "passed", "diagnosis"),
+    BY_HAND,
+    ids=[row[0] for row in BY_HAND],
+)
+def test_momentum_by_hand(description, answer, passed, diagnosis, monkeypatch):
+    def check(pair):
+        return check_momentum_step(*pair, **QUESTION)
+
+    result = judge(check, description, answer, passed, diagnosis, monkeypatch)
+    assert "momentum * velocity - learning_rate" not in result.hint
+
+
+def test_momentum_by_hand_float32_says_so():
+    result = check_momentum_step(f32(0.9) * f32(0.5) - f32(0.1) * f32(2.0), f32(1.25), **QUESTION)
+    assert result.passed and result.precision == "float32"
+    assert "float32 precision" in result.message
+
+
+def _answer_cell(notebook: str, grade_id: str) -> str:
+    nb = nbformat.read(ROOT / "notebooks" / notebook, as_version=4)
+    (cell,) = (c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    return cell.source
+
+
+def test_the_lecture_rule_in_the_answer_cell_is_right_however_often_it_runs():
+    """The issue's case: the lesson's two lines overwrite w and velocity; the answer cell
+    sets the question's numbers itself, and the check cell passes them as literals."""
+    namespace: dict = {}
+    source = _answer_cell("07_momentum.ipynb", "momentum-by-hand")
+    for _ in range(3):  # run the answer cell again and again
+        exec(source, namespace)
+        result = check_momentum_step(namespace["my_velocity"], namespace["my_w"], **QUESTION)
+        assert result.passed, str(result)
+        helpers.checks.confirm(result)
+
+
+def test_the_checker_does_not_change_its_inputs():
+    velocity, w, gradient = np.array([0.5, -1.0]), np.array([1.0, 2.0]), np.array([2.0, -3.0])
+    state = dict(velocity=velocity, w=w, gradient=gradient, learning_rate=0.1, momentum=0.9)
+    new_v = 0.9 * velocity - 0.1 * gradient
+    assert check_momentum_step(new_v, w + new_v, **state).passed
+    assert velocity.tolist() == [0.5, -1.0] and w.tolist() == [1.0, 2.0]
+
+
+# ------------------------------------------------------------ momentum_step ----
 
 
 def _momentum_step(w, velocity, gradient, learning_rate, momentum):
@@ -18,11 +142,33 @@ def _momentum_step(w, velocity, gradient, learning_rate, momentum):
     return w + velocity, velocity
 
 
-def _adam_step(w, m, v, gradient, t, learning_rate, beta1=0.9, beta2=0.999, eps=1e-8):
-    m = beta1 * m + (1 - beta1) * gradient
-    v = beta2 * v + (1 - beta2) * gradient**2
-    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
-    return w - learning_rate * m_hat / (np.sqrt(v_hat) + eps), m, v
+def _momentum_step_loop(w, velocity, gradient, learning_rate, momentum):
+    new_w, new_v = np.empty_like(w), np.empty_like(velocity)
+    for i in np.ndindex(w.shape):
+        new_v[i] = momentum * velocity[i] - learning_rate * gradient[i]
+        new_w[i] = w[i] + new_v[i]
+    return new_w, new_v
+
+
+def _momentum_step_in_place(w, velocity, gradient, learning_rate, momentum):
+    velocity *= momentum
+    velocity -= learning_rate * gradient
+    w += velocity
+    return w, velocity
+
+
+def _momentum_step_float32(w, velocity, gradient, learning_rate, momentum):
+    w, velocity, gradient = (a.astype(np.float32) for a in (w, velocity, gradient))
+    velocity = np.float32(momentum) * velocity - np.float32(learning_rate) * gradient
+    return w + velocity, velocity
+
+
+def _momentum_via_sgd(w, velocity, gradient, learning_rate, momentum):
+    optimizer, w = SGD(learning_rate, momentum=momentum), w.copy()
+    optimizer.step([w], [np.zeros_like(w)])
+    optimizer.velocity[0][...] = -velocity / learning_rate
+    optimizer.step([w], [gradient])
+    return w, -learning_rate * optimizer.velocity[0]
 
 
 def _blank(*args):
@@ -33,62 +179,199 @@ def _raises(*args):
     raise ValueError("a bug")
 
 
-def _not_yet(result, hint):
-    assert isinstance(result, Feedback)
-    assert not result.passed and result.answered and result.hint
-    assert hint in str(result)
+def _endless(*args):
+    while True:
+        pass
 
 
-# ------------------------------------------------------------- momentum step ----
+def _huge(*args):
+    return np.ones(1 << 34), None  # 128 GiB
 
 
-def test_momentum_step_right():
-    result = check_momentum_step_function(_momentum_step)
-    assert result.passed, str(result)
+MOMENTUM_STEP = [
+    ("right, vectorised", _momentum_step, True, ""),
+    ("right, loop", _momentum_step_loop, True, ""),
+    ("right, in place", _momentum_step_in_place, True, ""),
+    ("right, float32", _momentum_step_float32, True, ""),
+    ("blank ...", ..., False, "blank"),
+    ("blank None", None, False, "blank"),
+    ("blank stub", _blank, False, "blank"),
+    ("not a function", 3, False, "wrong-type"),
+    ("one output", lambda *a: _momentum_step(*a)[0], False, "wrong-type"),
+    ("wrong shape", lambda *a: tuple(r.ravel()[:1] for r in _momentum_step(*a)), False,
+     "wrong-shape"),
+    ("no momentum", lambda w, v, g, lr, m: (w - lr * g, -lr * g), False, "no-momentum"),
+    ("uphill", lambda w, v, g, lr, m: (w + m * v + lr * g, m * v + lr * g), False,
+     "sign-flipped"),
+    ("no learning rate", lambda w, v, g, lr, m: (w + m * v - g, m * v - g), False,
+     "no-learning-rate"),
+    ("w by the old velocity", lambda w, v, g, lr, m: (w + v, m * v - lr * g), False,
+     "old-velocity"),
+    ("w minus velocity", lambda w, v, g, lr, m: (w - m * v + lr * g, m * v - lr * g), False,
+     "w-moved-backwards"),
+    ("w unchanged", lambda w, v, g, lr, m: (w, m * v - lr * g), False, "w-not-updated"),
+    ("pytorch form", lambda w, v, g, lr, m: (w - lr * (m * v + g), m * v + g), False,
+     "pytorch-form"),
+    ("outputs swapped", lambda *a: _momentum_step(*a)[::-1], False, "swapped-outputs"),
+    ("rate and momentum swapped", lambda w, v, g, lr, m: _momentum_step(w, v, g, m, lr), False,
+     "swapped-arguments"),
+    ("velocity and gradient swapped", lambda w, v, g, lr, m: _momentum_step(w, g, v, lr, m),
+     False, "swapped-arguments"),
+    ("other", lambda w, v, g, lr, m: (w - 2 * lr * g, -2 * lr * g), False, "other"),
+    ("raises", _raises, False, "raised"),
+    ("endless loop", _endless, False, "timeout"),
+    ("huge allocation", _huge, False, "out-of-memory"),
+    ("package shortcut", _momentum_via_sgd, False, "package-shortcut"),
+    ("tampered", Tampered(_momentum_step), False, "tampered"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    ("function", "hint"),
-    [
-        (lambda w, vel, g, lr, m: (w - lr * g, -lr * g), "Start from momentum * velocity"),
-        (lambda w, vel, g, lr, m: (w + m * vel + lr * g, m * vel + lr * g), "Subtract"),
-        (lambda w, vel, g, lr, m: (w + vel, m * vel - lr * g), "then add the new one"),
-        (lambda w, vel, g, lr, m: (w - m * vel + lr * g, m * vel - lr * g), "already inside"),
-        (lambda w, vel, g, lr, m: (w - lr * (m * vel + g), m * vel + g), "lecture's velocity"),
-        (lambda *args: _momentum_step(*args)[::-1], "in that order"),
-        (lambda *args: _momentum_step(*args)[0], "Return the numbers"),
-    ],
-    ids=[
-        "no momentum",
-        "uphill",
-        "old velocity",
-        "w minus velocity",
-        "pytorch form",
-        "swapped",
-        "one output",
-    ],
+    ("description", "answer", "passed", "diagnosis"),
+    MOMENTUM_STEP,
+    ids=[row[0] for row in MOMENTUM_STEP],
 )
-def test_momentum_step_wrong(function, hint):
-    _not_yet(check_momentum_step_function(function), hint)
+def test_momentum_step(description, answer, passed, diagnosis, monkeypatch):
+    result = judge(
+        check_momentum_step_function, description, answer, passed, diagnosis, monkeypatch
+    )
+    assert "momentum * velocity - learning_rate" not in result.hint
 
 
-@pytest.mark.parametrize("answer", [..., None, _blank], ids=["ellipsis", "none", "pass"])
-def test_momentum_step_blank(answer):
-    result = check_momentum_step_function(answer)
-    assert not result.passed and not result.answered
+def test_momentum_step_shortcut_names_what_is_rebuilt(monkeypatch):
+    result = check_momentum_step_function(_momentum_via_sgd)
+    assert "write momentum_step yourself" in result.message
+    assert "helpers.optim.SGD._update" in result.message
 
 
-def test_momentum_step_that_raises_is_feedback():
-    result = check_momentum_step_function(_raises)
-    assert not result.passed and "ValueError: a bug" in result.message
+# ----------------------------------------------------------------- adam_step ----
 
 
-# ----------------------------------------------------------------- adam step ----
+def _adam_step(w, m, v, gradient, t, learning_rate, beta1=0.9, beta2=0.999, eps=1e-8):
+    m = beta1 * m + (1 - beta1) * gradient
+    v = beta2 * v + (1 - beta2) * gradient**2
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    return w - learning_rate * m_hat / (np.sqrt(v_hat) + eps), m, v
 
 
-def test_adam_step_right():
-    result = check_adam_step(_adam_step)
-    assert result.passed, str(result)
+def _adam_step_in_place(w, m, v, gradient, t, learning_rate, beta1=0.9, beta2=0.999, eps=1e-8):
+    m *= beta1
+    m += (1 - beta1) * gradient
+    v *= beta2
+    v += (1 - beta2) * gradient * gradient
+    w -= learning_rate * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)
+    return w, m, v
+
+
+def _adam_step_loop(w, m, v, gradient, t, learning_rate, beta1=0.9, beta2=0.999, eps=1e-8):
+    new_w, new_m, new_v = np.empty_like(w), np.empty_like(m), np.empty_like(v)
+    for i in np.ndindex(w.shape):
+        new_m[i] = beta1 * m[i] + (1 - beta1) * gradient[i]
+        new_v[i] = beta2 * v[i] + (1 - beta2) * gradient[i] ** 2
+        m_hat = new_m[i] / (1 - beta1**t)
+        v_hat = new_v[i] / (1 - beta2**t)
+        new_w[i] = w[i] - learning_rate * m_hat / (math.sqrt(v_hat) + eps)
+    return new_w, new_m, new_v
+
+
+def _adam_step_float32(w, m, v, gradient, t, learning_rate, beta1=0.9, beta2=0.999, eps=1e-8):
+    args = (a.astype(np.float32) for a in (w, m, v, gradient))
+    return _adam_step(*args, t, np.float32(learning_rate), beta1, beta2, eps)
+
+
+def _adam_via_package(w, m, v, gradient, t, learning_rate, beta1=0.9, beta2=0.999, eps=1e-8):
+    optimizer, w = Adam(learning_rate, beta1, beta2, eps), w.copy()
+    optimizer.step([w], [gradient])
+    return w, optimizer.m[0], optimizer.v[0]
+
+
+def _adam(update=None, moments=None, state=None):
+    """A student's Adam step with one part done another way.
+
+    moments(m, v, g, b1, b2) -> (m, v); update(w, g, m, v, m_hat, v_hat, t, lr, b1, b2, eps)
+    -> new w; state(m, v, m_hat, v_hat) -> the (m, v) returned.
+    """
+
+    def step(w, m, v, g, t, lr, b1=0.9, b2=0.999, eps=1e-8):
+        if moments is None:
+            m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+        else:
+            m, v = moments(m, v, g, b1, b2)
+        m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
+        if update is None:
+            new_w = w - lr * m_hat / (np.sqrt(v_hat) + eps)
+        else:
+            new_w = update(w, g, m, v, m_hat, v_hat, t, lr, b1, b2, eps)
+        if state is not None:
+            m, v = state(m, v, m_hat, v_hat)
+        return new_w, m, v
+
+    return step
+
+
+ADAM_STEP = [
+    ("right, vectorised", _adam_step, True, ""),
+    ("right, in place", _adam_step_in_place, True, ""),
+    ("right, loop", _adam_step_loop, True, ""),
+    ("right, float32", _adam_step_float32, True, ""),
+    ("blank ...", ..., False, "blank"),
+    ("blank stub", _blank, False, "blank"),
+    ("two outputs", lambda *a: _adam_step(*a)[:2], False, "wrong-type"),
+    ("no bias correction",
+     _adam(lambda w, g, m, v, mh, vh, t, lr, b1, b2, e: w - lr * m / (np.sqrt(v) + e)),
+     False, "no-bias-correction"),
+    ("bias-corrected m only",
+     _adam(lambda w, g, m, v, mh, vh, t, lr, b1, b2, e: w - lr * mh / (np.sqrt(v) + e)),
+     False, "bias-correction-m-only"),
+    ("bias-corrected v only",
+     _adam(lambda w, g, m, v, mh, vh, t, lr, b1, b2, e: w - lr * m / (np.sqrt(vh) + e)),
+     False, "bias-correction-v-only"),
+    ("no square root",
+     _adam(lambda w, g, m, v, mh, vh, t, lr, b1, b2, e: w - lr * mh / (vh + e)),
+     False, "no-square-root"),
+    ("eps inside the root",
+     _adam(lambda w, g, m, v, mh, vh, t, lr, b1, b2, e: w - lr * mh / np.sqrt(vh + e)),
+     False, "eps-inside-square-root"),
+    ("no eps",
+     _adam(lambda w, g, m, v, mh, vh, t, lr, b1, b2, e: w - lr * mh / np.sqrt(vh)),
+     False, "no-eps"),
+    ("gradient instead of m",
+     _adam(lambda w, g, m, v, mh, vh, t, lr, b1, b2, e: w - lr * g / (np.sqrt(vh) + e)),
+     False, "stepped-along-gradient"),
+    ("uphill",
+     _adam(lambda w, g, m, v, mh, vh, t, lr, b1, b2, e: w + lr * mh / (np.sqrt(vh) + e)),
+     False, "sign-flipped"),
+    ("summed, not averaged",
+     _adam(
+         lambda w, g, m, v, mh, vh, t, lr, b1, b2, e: w - lr * mh / (np.sqrt(vh) + e),
+         moments=lambda m, v, g, b1, b2: (b1 * m + g, b2 * v + g * g),
+     ),
+     False, "summed-not-averaged"),
+    ("step t + 1",
+     _adam(lambda w, g, m, v, mh, vh, t, lr, b1, b2, e:
+           w - lr * (m / (1 - b1 ** (t + 1))) / (np.sqrt(v / (1 - b2 ** (t + 1))) + e)),
+     False, "off-by-one-step"),
+    ("betas swapped", lambda w, m, v, g, t, lr, b1=0.9, b2=0.999, e=1e-8:
+     _adam_step(w, m, v, g, t, lr, b2, b1, e), False, "swapped-arguments"),
+    ("returned m̂ and v̂", _adam(state=lambda m, v, mh, vh: (mh, vh)), False,
+     "returned-corrected-moments"),
+    ("other", lambda w, m, v, g, t, lr, *rest: (w - lr * g, m, v), False, "other"),
+    ("raises", _raises, False, "raised"),
+    ("endless loop", _endless, False, "timeout"),
+    ("huge allocation", _huge, False, "out-of-memory"),
+    ("package shortcut", _adam_via_package, False, "package-shortcut"),
+    ("tampered", Tampered(_adam_step), False, "tampered"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("description", "answer", "passed", "diagnosis"),
+    ADAM_STEP,
+    ids=[row[0] for row in ADAM_STEP],
+)
+def test_adam_step(description, answer, passed, diagnosis, monkeypatch):
+    result = judge(check_adam_step, description, answer, passed, diagnosis, monkeypatch)
+    assert "(1 − β₁ᵗ)" not in result.hint and "√v̂ + eps)" not in result.hint
 
 
 def test_adam_step_reference_is_the_package_adam():
@@ -104,101 +387,15 @@ def test_adam_step_reference_is_the_package_adam():
     assert np.allclose(p, w, rtol=1e-12, atol=1e-12)
 
 
-def _adam_wrong(update):
-    """An Adam step whose w update is ``update(w, g, m, v, m_hat, v_hat, lr, eps)``."""
+def test_every_diagnosis_of_this_lesson_is_listed():
+    from helpers.checks import momentum
 
-    def step(w, m, v, g, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):
-        m = beta1 * m + (1 - beta1) * g
-        v = beta2 * v + (1 - beta2) * g**2
-        m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
-        return update(w, g, m, v, m_hat, v_hat, lr, eps), m, v
-
-    return step
+    for row in BY_HAND + MOMENTUM_STEP + ADAM_STEP:
+        assert row[3] == "" or row[3] in DIAGNOSES, row
+    assert set(momentum.DIAGNOSES) <= set(DIAGNOSES)
+    assert all(isinstance(text, str) and text.endswith(".") for text in momentum.DIAGNOSES.values())
 
 
-@pytest.mark.parametrize(
-    ("function", "hint"),
-    [
-        (
-            _adam_wrong(lambda w, g, m, v, mh, vh, lr, e: w - lr * m / (np.sqrt(v) + e)),
-            "1 − beta1**t",
-        ),
-        (_adam_wrong(lambda w, g, m, v, mh, vh, lr, e: w - lr * mh / (vh + e)), "square root"),
-        (
-            _adam_wrong(lambda w, g, m, v, mh, vh, lr, e: w - lr * g / (np.sqrt(vh) + e)),
-            "not the gradient",
-        ),
-        (
-            _adam_wrong(lambda w, g, m, v, mh, vh, lr, e: w + lr * mh / (np.sqrt(vh) + e)),
-            "Subtract",
-        ),
-        (
-            lambda w, m, v, g, t, lr, b1=0.9, b2=0.999, e=1e-8: (w, m, v),
-            "differs from the reference",
-        ),
-        (lambda *args: _adam_step(*args)[:2], "Return the numbers"),
-    ],
-    ids=["no bias correction", "no square root", "gradient for m", "uphill", "no step", "two"],
-)
-def test_adam_step_wrong(function, hint):
-    _not_yet(check_adam_step(function), hint)
-
-
-@pytest.mark.parametrize("answer", [..., None, _blank], ids=["ellipsis", "none", "pass"])
-def test_adam_step_blank(answer):
-    result = check_adam_step(answer)
-    assert not result.passed and not result.answered
-    assert str(result).startswith("Not answered yet: fill in ")
-
-
-def test_adam_step_that_raises_is_feedback():
-    result = check_adam_step(_raises)
-    assert not result.passed and "ValueError: a bug" in result.message
-
-
-# ------------------------------------------------------ a momentum step by hand (values) ----
-
-
-STATE = dict(
-    velocity=np.array([0.5, -1.0]),
-    w=np.array([1.0, 2.0]),
-    gradient=np.array([2.0, -3.0]),
-    learning_rate=0.1,
-    momentum=0.9,
-)
-
-
-def _momentum_answer():
-    velocity = STATE["momentum"] * STATE["velocity"] - STATE["learning_rate"] * STATE["gradient"]
-    return velocity, STATE["w"] + velocity
-
-
-def test_momentum_step_values_right():
-    velocity, w = _momentum_answer()
-    assert check_momentum_step(velocity, w, **STATE).passed
-
-
-def test_momentum_step_values_right_for_numbers():
-    result = check_momentum_step(
-        0.35, 1.35, velocity=0.5, w=1.0, gradient=1.0, learning_rate=0.1, momentum=0.9
-    )
-    assert result.passed, str(result)
-
-
-@pytest.mark.parametrize(
-    "mistake",
-    ["no momentum", "uphill", "old velocity", "w minus velocity", "w unchanged", "shape", "text"],
-)
-def test_momentum_step_values_wrong(mistake):
-    velocity, w = _momentum_answer()
-    s = STATE
-    answers = {
-        "no momentum": (-s["learning_rate"] * s["gradient"], w),
-        "uphill": (s["momentum"] * s["velocity"] + s["learning_rate"] * s["gradient"], w),
-        "old velocity": (velocity, s["w"] + s["velocity"]),
-        "w minus velocity": (velocity, s["w"] - velocity),
-        "w unchanged": (velocity, s["w"]),
-        "shape": (velocity[:1], w),
-        "text": ("fast", w),
-    }
-    _not_yet(check_momentum_step(*answers[mistake], **STATE), "")
+def test_feedback_is_a_feedback():
+    assert isinstance(check_momentum_step_function(_momentum_step), Feedback)
+    assert core.TIME_LIMIT == 5.0  # the limit the messages promise, outside the batteries

@@ -1,6 +1,8 @@
 """Checkers for notebook 09, training in a nutshell: the glossary quiz and assembling fit.
 
 Shapes: N examples, D inputs, H hidden units, C classes, B examples in a batch.
+
+Every verdict carries a diagnosis, a stable id listed in :data:`DIAGNOSES`.
 """
 
 from __future__ import annotations
@@ -25,6 +27,36 @@ from .core import (
 )
 
 __all__ = ["GLOSSARY_QUIZ", "check_fit", "check_glossary_quiz"]
+
+# id -> what to re-teach (merged into helpers.checks.DIAGNOSES for the grade report).
+DIAGNOSES: dict[str, str] = {
+    "swapped-terms": "Glossary quiz: a term was given to the wrong description (it answers "
+    "another question): two related terms are mixed up.",
+    "wrong-terms": "Glossary quiz: some answers are not the term the description names.",
+    "unanswered-questions": "Glossary quiz: the answers given are right, but some questions "
+    "were left blank.",
+    "not-shuffled": "The examples were visited in their stored order: SGD draws a random "
+    "order each epoch.",
+    "shuffled-once": "my_fit shuffled once before training instead of at the start of every epoch.",
+    "shuffled-in-place": "my_fit reshuffled the previous epoch's order (rng.shuffle) instead "
+    "of drawing a fresh permutation each epoch.",
+    "dropped-last-batch": "my_fit dropped the last, smaller batch of each epoch: ceil(N / B) "
+    "steps per epoch, not N // B.",
+    "step-before-backward": "my_fit stepped the optimizer before the backward pass, so each "
+    "update used the previous batch's gradients.",
+    "no-step": "my_fit never called optimizer.step: the model does not learn.",
+    "weighted-epoch-loss": "my_fit weighted each batch's loss by its size; fit's epoch loss "
+    "is the plain mean of the batch losses.",
+    "summed-not-averaged": "Summed where a mean was meant (over a batch, over an epoch's "
+    "batches, or Adam's running averages): the 1/N, or the (1 − β), is missing.",
+    "off-by-one-batches": "The count of batches is one off: an epoch has ceil(N / B) "
+    "batches, the last one smaller (my_fit averaged over N // B).",
+    "last-batch-loss": "my_fit reported the last batch's loss for each epoch, not the mean "
+    "over the epoch.",
+    "batch-losses-not-epoch-means": "my_fit returned every batch's loss instead of one mean "
+    "per epoch.",
+    "returned-nothing": "my_fit trained the model but returned no losses.",
+}
 
 
 # ------------------------------------------------------------- the quiz ----
@@ -157,6 +189,7 @@ def check_glossary_quiz(answers) -> Feedback:
         return wrong(
             f"expected a dict of answers, got {type(answers).__name__}.",
             'Write {1: "loss function", 2: …}: question number → term.',
+            diagnosis="wrong-type",
         )
     given = {}
     for key, value in answers.items():
@@ -180,11 +213,18 @@ def check_glossary_quiz(answers) -> Feedback:
     right_count = len(given) - len(incorrect)
     first = (incorrect or unanswered)[0]
     hint = f"Question {first}: “{GLOSSARY_QUIZ[first][0]}” Find it in the glossary table."
-    if first in incorrect and _term(given[first]) in {t for _, t in GLOSSARY_QUIZ.values()}:
+    terms = {t for _, t in GLOSSARY_QUIZ.values()}
+    if incorrect:
+        swapped = [q for q in incorrect if _term(given[q]) in terms]
+        diagnosis = "swapped-terms" if swapped else "wrong-terms"
+    else:
+        diagnosis = "unanswered-questions"
+    if first in incorrect and _term(given[first]) in terms:
         hint += f" (“{given[first]}” is the answer to another question.)"
     return wrong(
         f"{right_count} of {len(GLOSSARY_QUIZ)} right; " + "; ".join(parts) + ".",
         hint,
+        diagnosis=diagnosis,
     )
 
 
@@ -223,19 +263,37 @@ def _params(model) -> np.ndarray:
     return np.concatenate([p.ravel() for p in model.parameters()])
 
 
-def _runner(my_fit, seen: dict):
-    """Wrap a my_fit as a function of a case → (final parameters, per-epoch losses)."""
+class _ReturnedNothing:
+    """What the runner hands back when my_fit trained the model but returned None."""
+
+
+def _runner(my_fit):
+    """Wrap a my_fit as a function of a case → (final parameters, per-epoch losses).
+
+    The whole run (model and data set-up included) is what check_implementation calls
+    under its guards, so the student's my_fit runs with the time limit and without fit.
+    """
 
     def run(seed, n, d, h, c, epochs, batch_size, optimizer):
         model, x, labels, opt = _setup(seed, n, d, h, c, optimizer)
         start = _params(model)
         losses = my_fit(model, x, labels, opt, epochs, batch_size, np.random.default_rng(seed))
-        seen.setdefault("trained", not np.array_equal(_params(model), start))
         if losses is None:
-            return None
+            trained = not np.array_equal(_params(model), start)
+            return _ReturnedNothing() if trained else None
         return _params(model), losses
 
     return run
+
+
+def _returned_nothing(result) -> Feedback | None:
+    if isinstance(result, _ReturnedNothing):
+        return wrong(
+            "my_fit trained the model but returned nothing.",
+            "Collect the mean batch loss of each epoch in a list and return it.",
+            diagnosis="returned-nothing",
+        )
+    return None
 
 
 def _reference(seed, n, d, h, c, epochs, batch_size, optimizer):
@@ -248,9 +306,31 @@ def _reference(seed, n, d, h, c, epochs, batch_size, optimizer):
 
 
 def _mistaken_fit(
-    shuffle="each epoch", drop_last=False, step_first=False, no_step=False, weighted=False
+    shuffle="each epoch",
+    drop_last=False,
+    step_first=False,
+    no_step=False,
+    epoch_loss="mean",
 ):
-    """A my_fit with one typical mistake, run like a student's answer."""
+    """A my_fit with one typical mistake, run like a student's answer.
+
+    epoch_loss: how an epoch's batch losses become what is returned: "mean" (right),
+    "weighted" (by batch size), "sum", "floor" (sum / (N // B)), "last", "all" (every
+    batch's loss, flat).
+    """
+
+    def summary(losses, sizes, batches_floor):
+        if epoch_loss == "weighted":
+            return [np.average(losses, weights=sizes)]
+        if epoch_loss == "sum":
+            return [np.sum(losses)]
+        if epoch_loss == "floor":
+            return [np.sum(losses) / batches_floor]
+        if epoch_loss == "last":
+            return [losses[-1]]
+        if epoch_loss == "all":
+            return list(losses)
+        return [np.mean(losses)]
 
     def my_fit(model, x, labels, optimizer, epochs, batch_size, rng):
         order = np.arange(len(x))
@@ -274,7 +354,7 @@ def _mistaken_fit(
                     optimizer.step(model.parameters(), model.gradients())
                 losses.append(loss)
                 sizes.append(len(batch))
-            epoch_losses.append(np.average(losses, weights=sizes if weighted else None))
+            epoch_losses.extend(summary(losses, sizes, len(x) // batch_size))
         return epoch_losses
 
     return my_fit
@@ -284,42 +364,73 @@ _MISTAKES = [
     (
         {"shuffle": "none"},
         "your batches come in the order of the data; fit shuffles it every epoch.",
-        "Start each epoch with order = rng.permutation(len(x)) and take the batches from "
-        "x[order[start : start + batch_size]].",
+        "Where does your loop draw a new order?",
+        "not-shuffled",
     ),
     (
         {"shuffle": "once"},
         "you shuffled once, before the first epoch; fit draws a new order every epoch.",
-        "Move order = rng.permutation(len(x)) inside the loop over epochs.",
+        "Draw the order inside the loop over epochs.",
+        "shuffled-once",
     ),
     (
         {"shuffle": "in place"},
         "you shuffled the previous epoch's order again (rng.shuffle); the check, like fit, "
         "draws a fresh order each epoch, so the batches differ.",
-        "Use order = rng.permutation(len(x)) at the start of every epoch.",
+        "Draw a fresh order with rng.permutation at the start of every epoch.",
+        "shuffled-in-place",
     ),
     (
         {"drop_last": True},
         "you dropped the last, smaller batch of each epoch; fit trains on it too.",
-        "Let the last batch be smaller: for start in range(0, len(x), batch_size).",
+        "Let the last batch be smaller than batch_size.",
+        "dropped-last-batch",
     ),
     (
         {"step_first": True},
         "you call optimizer.step before model.backward, so each update uses the "
         "gradients of the previous batch.",
-        "The order is forward → loss → backward → update.",
+        "Follow the diagram: which comes first, the backward pass or the update?",
+        "step-before-backward",
     ),
     (
         {"no_step": True},
         "the parameters never change: the optimizer takes no step.",
-        "After model.backward(dlogits), call optimizer.step(model.parameters(), "
-        "model.gradients()).",
+        "After the backward pass the optimizer has to use the gradients.",
+        "no-step",
     ),
     (
-        {"weighted": True},
+        {"epoch_loss": "weighted"},
         "the training is right, but your epoch losses weight each batch by its size; "
         "the check (like fit's history) takes the plain mean of the batch losses.",
-        "Return np.mean(batch_losses) of each epoch.",
+        "Take the plain mean of each epoch's batch losses.",
+        "weighted-epoch-loss",
+    ),
+    (
+        {"epoch_loss": "sum"},
+        "the training is right, but your epoch losses are sums of the batch losses.",
+        "Each epoch's number is a mean.",
+        "summed-not-averaged",
+    ),
+    (
+        {"epoch_loss": "floor"},
+        "the training is right, but your epoch losses divide by one batch too few: "
+        "N // batch_size leaves out the last, smaller batch.",
+        "Count the batches you actually took (or take the mean of their losses).",
+        "off-by-one-batches",
+    ),
+    (
+        {"epoch_loss": "last"},
+        "the training is right, but each epoch's number is its last batch's loss.",
+        "Each epoch's number is the mean over all its batches.",
+        "last-batch-loss",
+    ),
+    (
+        {"epoch_loss": "all"},
+        "the training is right, but you returned every batch's loss; the exercise asks "
+        "for one number per epoch.",
+        "Average the batch losses of each epoch.",
+        "batch-losses-not-epoch-means",
     ),
 ]
 
@@ -332,34 +443,26 @@ def check_fit(my_fit, seed: int = 0) -> Feedback:
     labels: (N,), a fresh optimizer (SGD with momentum, or Adam), and
     ``rng = np.random.default_rng(s)``; ``fit`` gets identical copies and ``seed=s``. Both
     must end with the same parameters and the same per-epoch mean losses (relative error
-    below RIGHT = 1e-7). ``seed`` shifts the cases' seeds.
+    below RIGHT = 1e-7, or RIGHT_FLOAT32 for float32 results). ``seed`` shifts the cases'
+    seeds. The package's ``fit`` (and its ``Trainer``) may not be called from my_fit.
     """
-    if is_blank(my_fit):
-        return not_answered("the function my_fit")
-    if not callable(my_fit):
-        return wrong(
-            f"my_fit should be a function, got {type(my_fit).__name__}.",
-            "Define it with def my_fit(model, x, labels, optimizer, epochs, batch_size, rng):",
-        )
+    if is_blank(my_fit) or not callable(my_fit):
+        function = my_fit  # check_implementation says "not answered" or "not a function"
+    else:
+        function = _runner(my_fit)
     cases = [(s + seed, *rest) for s, *rest in _CASES]
-    seen: dict = {}
-    result = check_implementation(
-        _runner(my_fit, seen),
+    return check_implementation(
+        function,
         name="my_fit",
         cases=cases,
         reference=_reference,
         outputs=("the final parameters", "the per-epoch losses"),
         mistakes=[
-            Mistake(_runner(_mistaken_fit(**how), {}), message, hint)
-            for how, message, hint in _MISTAKES
+            Mistake(_runner(_mistaken_fit(**how)), message, hint, diagnosis)
+            for how, message, hint, diagnosis in _MISTAKES
         ],
-        hint="Per epoch: order = rng.permutation(len(x)); then for each batch of "
-        "batch_size (the last may be smaller): forward → softmax_cross_entropy → backward → "
-        "optimizer.step; return the mean batch loss of each epoch.",
+        forbid=("fit",),
+        wrong_count=_returned_nothing,
+        hint="Follow the diagram of the training loop, one batch at a time, and return one "
+        "mean loss per epoch.",
     )
-    if not result.answered and seen.get("trained"):
-        return wrong(
-            "my_fit trained the model but returned nothing.",
-            "Collect the mean batch loss of each epoch in a list and return it.",
-        )
-    return result
