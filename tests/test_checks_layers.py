@@ -1,142 +1,371 @@
-"""Checkers of notebook 01 (helpers.checks.layers): shapes, a forward pass by hand, the
-accuracy of guessing, and the implement-it dense_forward."""
+"""Checkers of notebook 01 (helpers.checks.layers): the kernel's shape, a forward pass by
+hand, the accuracy of guessing, and the implement-it dense_forward.
+
+One table-driven battery per exercise: each row is an answer a student could give, the
+verdict it must get (right or not), its diagnosis, and — from the same result — the
+hidden test's verdict (helpers.checks.confirm), which must agree with the visible one.
+"""
 
 import numpy as np
 import pytest
 
 from helpers import checks
+from helpers.checks import core
+from helpers.checks import layers as lesson
 from helpers.layers import Dense
 
 
+def verdict(result, passed: bool, diagnosis: str) -> None:
+    """The visible verdict and diagnosis are as expected, and the hidden test agrees."""
+    assert isinstance(result, checks.Feedback), result
+    assert (result.passed, result.diagnosis) == (passed, diagnosis), str(result)
+    assert result.answered is (diagnosis != "blank")
+    if diagnosis:
+        assert diagnosis in checks.DIAGNOSES
+    if not result.passed:
+        assert result.hint or diagnosis == "blank", "a wrong answer gets a hint"
+        with pytest.raises(AssertionError, match=r"^Not"):
+            checks.confirm(result)
+    else:
+        checks.confirm(result)
+
+
+def test_the_issue_s_mistakes_have_names():
+    for name in ("no-bias", "relu-before-bias", "missing-relu", "transposed-kernel"):
+        assert name in lesson.DIAGNOSES and name in checks.DIAGNOSES
+
+
+# ------------------------------------------------------ kernel shape ----
+
+
 @pytest.mark.parametrize(
-    ("answer", "passed", "hint"),
+    ("answer", "passed", "diagnosis"),
     [
-        ((784, 512), True, ""),
-        (np.zeros((784, 512)).shape, True, ""),
-        ((512, 784), False, "D rows"),
-        ((784, 10), False, "rows = inputs"),
-        ("784x512", False, "tuple"),
+        ((512, 10), True, ""),
+        ([512, 10], True, ""),
+        (np.zeros((512, 10)).shape, True, ""),
+        ((np.int64(512), np.int64(10)), True, ""),
+        ((10, 512), False, "swapped-dimensions"),
+        ((784, 512), False, "other-layer"),
+        ((512, 11), False, "other"),
+        ((512,), False, "wrong-type"),
+        ("512x10", False, "wrong-type"),
+        (5120, False, "wrong-type"),
+        (..., False, "blank"),
+        (None, False, "blank"),
     ],
 )
-def test_check_kernel_shape(answer, passed, hint):
-    result = checks.check_kernel_shape(answer)
-    assert result.passed is passed
-    assert hint in result.hint
+def test_kernel_shape(answer, passed, diagnosis):
+    verdict(checks.check_kernel_shape(answer, in_features=512, out_features=10), passed, diagnosis)
 
 
 @pytest.mark.parametrize(
-    ("answer", "passed", "hint"),
+    ("answer", "passed", "diagnosis"),
     [
         ((128, 512), True, ""),
-        ((512, 128), False, "rows of the output are the examples"),
-        ((128, 784), False, "one output per unit"),
-        ((784, 512), False, "(N, M)"),
-        ("3 by 2", False, "tuple"),
+        ((512, 128), False, "swapped-dimensions"),
+        ((128, 784), False, "wrong-units"),
+        ((784, 512), False, "other"),
+        ("3 by 2", False, "wrong-type"),
+        (..., False, "blank"),
     ],
 )
-def test_check_layer_output_shape(answer, passed, hint):
-    result = checks.check_layer_output_shape(answer)
-    assert result.passed is passed
-    assert hint in result.hint
+def test_layer_output_shape(answer, passed, diagnosis):
+    verdict(checks.check_layer_output_shape(answer), passed, diagnosis)
 
 
-@pytest.fixture
-def layer_and_batch():
-    rng = np.random.default_rng(0)
+# ------------------------------------------------------ forward pass ----
+
+
+@pytest.fixture(scope="module")
+def setup():
+    """As in the notebook: a float32 relu layer given a non-zero bias, a batch of pixels in
+    [0, 1], and the copies the check compares with (taken before the answer)."""
+    layer = Dense(40, 24, "relu", seed=0)
+    layer.bias[...] = np.random.default_rng(1).normal(scale=0.1, size=24)
+    x = np.random.default_rng(2).uniform(size=(30, 40)).astype(np.float32)
+    return layer, x, (x.copy(), layer.kernel.copy(), layer.bias.copy())
+
+
+def _zero_the_bias_first(layer, x):
+    """An answer cell that zeroes the layer's bias, then computes without it."""
+    layer = Dense(40, 24, "relu", seed=0)  # a fresh layer: the fixture's stays as it is
+    layer.bias[...] = 0
+    return np.maximum(x @ layer.kernel + layer.bias, 0)
+
+
+def _in_place(layer, x):
+    out = np.dot(x, layer.kernel)
+    out += layer.bias
+    np.maximum(out, 0, out=out)
+    return out
+
+
+def _loops(layer, x):
+    out = np.zeros((x.shape[0], layer.kernel.shape[1]))
+    for n in range(x.shape[0]):
+        for m in range(layer.kernel.shape[1]):
+            total = layer.bias[m] + sum(x[n, d] * layer.kernel[d, m] for d in range(x.shape[1]))
+            out[n, m] = max(total, 0.0)
+    return out
+
+
+FORWARD_ANSWERS = [
+    # (description, answer from (layer, x), passed, diagnosis, precision)
+    (
+        "np.dot, float32",
+        lambda L, x: np.maximum(np.dot(x, L.kernel) + L.bias, 0),
+        True,
+        "",
+        "float32",
+    ),
+    ("the layer itself", lambda L, x: L.forward(x), True, "", "float32"),
+    (
+        "@ and np.where",
+        lambda L, x: np.where(x @ L.kernel + L.bias > 0, x @ L.kernel + L.bias, 0),
+        True,
+        "",
+        "float32",
+    ),
+    ("in place", _in_place, True, "", "float32"),
+    ("loops in float64", _loops, True, "", "float32"),
+    (
+        "float32 result cast to float64",
+        lambda L, x: np.maximum(x @ L.kernel + L.bias, 0).astype(np.float64),
+        True,
+        "",
+        "float32",
+    ),
+    (
+        "float64 inputs",
+        lambda L, x: np.maximum(x.astype(float) @ L.kernel.astype(float) + L.bias.astype(float), 0),
+        True,
+        "",
+        "",
+    ),
+    ("no bias", lambda L, x: np.maximum(x @ L.kernel, 0), False, "no-bias", ""),
+    ("no bias, no relu", lambda L, x: x @ L.kernel, False, "no-bias", ""),
+    ("bias zeroed in the answer cell", _zero_the_bias_first, False, "no-bias", ""),
+    (
+        "relu before bias",
+        lambda L, x: np.maximum(x @ L.kernel, 0) + L.bias,
+        False,
+        "relu-before-bias",
+        "",
+    ),
+    ("no relu", lambda L, x: x @ L.kernel + L.bias, False, "missing-relu", ""),
+    (
+        "transposed",
+        lambda L, x: np.maximum(L.kernel.T @ x.T + L.bias[:, None], 0),
+        False,
+        "transposed-output",
+        "",
+    ),
+    ("one row short", lambda L, x: L.forward(x)[1:], False, "wrong-shape", ""),
+    ("bias subtracted", lambda L, x: np.maximum(x @ L.kernel - L.bias, 0), False, "other", ""),
+    ("a string", lambda L, x: "relu(x @ kernel + bias)", False, "wrong-type", ""),
+    ("blank", lambda L, x: ..., False, "blank", ""),
+    ("None", lambda L, x: None, False, "blank", ""),
+]
+
+
+@pytest.mark.parametrize(
+    ("answer", "passed", "diagnosis", "precision"),
+    [row[1:] for row in FORWARD_ANSWERS],
+    ids=[row[0] for row in FORWARD_ANSWERS],
+)
+def test_forward_pass(setup, answer, passed, diagnosis, precision):
+    layer, x, inputs = setup
+    result = checks.check_forward_pass(answer(layer, x), *inputs)
+    verdict(result, passed, diagnosis)
+    if passed:
+        assert result.precision == precision
+        assert ("float32 precision" in result.message) is (precision == "float32")
+
+
+def test_forward_pass_judges_the_copies_not_the_layer(setup):
+    """An answer cell that changes the layer cannot change what the answer is judged by."""
+    layer, x, inputs = setup
+    changed = Dense(40, 24, "relu", seed=0)
+    changed.kernel *= 2
+    result = checks.check_forward_pass(np.maximum(x @ changed.kernel + layer.bias, 0), *inputs)
+    verdict(result, False, "other")
+
+
+def test_forward_pass_refuses_a_zero_bias():
+    """With a zero bias a forgotten bias looks right: the notebook must give one."""
     layer = Dense(4, 3, "relu", seed=0)
-    layer.bias[:] = [0.5, -0.5, 0.25]
-    x = rng.normal(size=(5, 4)).astype(np.float32)
-    return layer, x
+    x = np.ones((2, 4))
+    with pytest.raises(checks.UsageError, match="bias is not all 0"):
+        checks.check_forward_pass(layer.forward(x), x, layer.kernel, layer.bias)
 
 
-def test_check_forward_pass_accepts_the_layer_computation(layer_and_batch):
-    layer, x = layer_and_batch
-    out = np.maximum(np.dot(x, layer.kernel) + layer.bias, 0)
-    assert checks.check_forward_pass(layer, x, out).passed
-    assert checks.check_forward_pass(layer, x, layer.forward(x)).passed
+def test_forward_pass_needs_arrays_that_fit():
+    with pytest.raises(checks.UsageError, match="do not fit"):
+        checks.check_forward_pass(np.zeros((2, 3)), np.zeros((2, 5)), np.zeros((4, 3)), np.ones(3))
 
 
-@pytest.mark.parametrize(
-    ("mistake", "hint"),
-    [
-        (lambda x, k, b: np.dot(x, k) + b, "relu"),
-        (lambda x, k, b: np.maximum(np.dot(x, k), 0), "bias"),
-        (lambda x, k, b: np.dot(x, k).T, "np.dot(x, layer.kernel)"),
-        (lambda x, k, b: np.maximum(np.dot(x, k) - b, 0), "relu(dot(x, kernel) + bias)"),
-    ],
-)
-def test_check_forward_pass_names_the_mistake(layer_and_batch, mistake, hint):
-    layer, x = layer_and_batch
-    result = checks.check_forward_pass(layer, x, mistake(x, layer.kernel, layer.bias))
-    assert not result.passed
-    assert hint in result.hint
-
-
-def test_check_forward_pass_needs_a_layer():
-    with pytest.raises(TypeError, match="Dense layer"):
-        checks.check_forward_pass("layer", np.zeros((1, 4)), np.zeros((1, 3)))
+# --------------------------------------------------- random accuracy ----
 
 
 @pytest.mark.parametrize(
-    ("answer", "passed", "hint"),
+    ("answer", "passed", "diagnosis"),
     [
         (0.1, True, ""),
+        (1 / 10, True, ""),
+        (np.float32(0.1), True, ""),
         (0.098, True, ""),
-        (10, False, "fraction"),
-        (0.5, False, "how often"),
-        ("ten percent", False, "single number"),
+        (10, False, "percentage"),
+        (0.9, False, "error-rate"),
+        (0.5, False, "other"),
+        ("ten percent", False, "wrong-type"),
+        ([0.1, 0.1], False, "wrong-type"),
+        (..., False, "blank"),
     ],
 )
-def test_check_random_accuracy(answer, passed, hint):
-    result = checks.check_random_accuracy(answer)
-    assert result.passed is passed
-    assert hint in result.hint
+def test_random_accuracy(answer, passed, diagnosis):
+    verdict(checks.check_random_accuracy(answer), passed, diagnosis)
 
 
-# ---------------------------------------------------- implement it ----
+# ---------------------------------------------------- dense_forward ----
 
 
-def dense_forward(x, kernel, bias):
-    """relu(dot(x, kernel) + bias)."""
-    return np.maximum(np.dot(x, kernel) + bias, 0)
+def _dense_loops(x, kernel, bias):
+    n, m = x.shape[0], kernel.shape[1]
+    out = np.zeros((n, m))
+    for i in range(n):
+        for j in range(m):
+            z = bias[j]
+            for d in range(x.shape[1]):
+                z += x[i, d] * kernel[d, j]
+            out[i, j] = z if z > 0 else 0.0
+    return out
 
 
-def test_dense_forward_right():
-    result = checks.check_dense_forward(dense_forward)
-    assert result.passed, result
-    assert "3 random inputs" in result.message
+def _dense_in_place(x, kernel, bias):
+    out = x @ kernel
+    out += bias
+    np.maximum(out, 0, out=out)
+    return out
+
+
+def _dense_float32(x, kernel, bias):
+    x, kernel, bias = (a.astype(np.float32) for a in (x, kernel, bias))
+    return np.maximum(x @ kernel + bias, 0)
+
+
+def _dense_with_the_layer(x, kernel, bias):
+    layer = Dense(kernel.shape[0], kernel.shape[1], "relu", dtype=np.float64)
+    layer.kernel[...], layer.bias[...] = kernel, bias
+    return layer.forward(x)
+
+
+def _dense_swallows_the_refusal(x, kernel, bias):
+    try:
+        return _dense_with_the_layer(x, kernel, bias)
+    except Exception:  # noqa: BLE001 - what a student might write to get past the refusal
+        return np.maximum(x @ kernel, 0)
+
+
+def _stub(x, kernel, bias):
+    """The student edition's stub: nothing written yet."""
+
+
+def _endless(x, kernel, bias):
+    while True:
+        pass
+
+
+DENSE_ANSWERS = [
+    # (description, answer, passed, diagnosis, precision)
+    ("vectorised", lambda x, k, b: np.maximum(np.dot(x, k) + b, 0), True, "", ""),
+    ("loops", _dense_loops, True, "", ""),
+    ("in place", _dense_in_place, True, "", ""),
+    ("np.where", lambda x, k, b: np.where(x @ k + b > 0, x @ k + b, 0.0), True, "", ""),
+    ("float32", _dense_float32, True, "", "float32"),
+    ("no bias", lambda x, k, b: np.maximum(x @ k, 0), False, "no-bias", ""),
+    ("relu before bias", lambda x, k, b: np.maximum(x @ k, 0) + b, False, "relu-before-bias", ""),
+    ("no relu", lambda x, k, b: x @ k + b, False, "missing-relu", ""),
+    (
+        "transposed kernel",
+        lambda x, k, b: np.maximum(x @ k.T + b, 0),
+        False,
+        "transposed-kernel",
+        "",
+    ),
+    (
+        "transposed output",
+        lambda x, k, b: np.maximum(k.T @ x.T + b[:, None], 0),
+        False,
+        "transposed-output",
+        "",
+    ),
+    ("twice the output", lambda x, k, b: 2 * np.maximum(x @ k + b, 0), False, "other", ""),
+    ("returns a string", lambda x, k, b: "output", False, "wrong-type", ""),
+    ("not a function", 42, False, "wrong-type", ""),
+    ("blank", ..., False, "blank", ""),
+    ("None", None, False, "blank", ""),
+    ("the stub", _stub, False, "blank", ""),
+    ("raises", lambda x, k, b: np.dot(k, x) + b, False, "raised", ""),
+    ("endless loop", _endless, False, "timeout", ""),
+    ("huge allocation", lambda x, k, b: np.ones(2**34), False, "out-of-memory", ""),
+    ("calls Dense.forward", _dense_with_the_layer, False, "package-shortcut", ""),
+    ("swallows the refusal", _dense_swallows_the_refusal, False, "package-shortcut", ""),
+]
 
 
 @pytest.mark.parametrize(
-    ("mistake", "message"),
-    [
-        (lambda x, k, b: x @ k + b, "negative"),
-        (lambda x, k, b: np.maximum(x @ k, 0), "without its bias"),
-        (lambda x, k, b: np.maximum(x @ k, 0) + b, "after relu"),
-    ],
-    ids=["no relu", "no bias", "bias after relu"],
+    ("answer", "passed", "diagnosis", "precision"),
+    [row[1:] for row in DENSE_ANSWERS],
+    ids=[row[0] for row in DENSE_ANSWERS],
 )
-def test_dense_forward_names_the_mistake(mistake, message):
-    result = checks.check_dense_forward(mistake)
-    assert not result.passed and result.answered
-    assert message in result.message and result.hint
+def test_dense_forward(monkeypatch, answer, passed, diagnosis, precision):
+    monkeypatch.setattr(core, "TIME_LIMIT", 0.5)
+    result = checks.check_dense_forward(answer)
+    verdict(result, passed, diagnosis)
+    assert result.precision == precision
+    if diagnosis == "package-shortcut":
+        assert "helpers.layers.Dense.forward is what you are rebuilding" in result.message
+    if diagnosis == "timeout":
+        assert "0.5 s" in result.message
 
 
-def test_dense_forward_wrong_order_says_which_shape():
-    result = checks.check_dense_forward(lambda x, k, b: np.maximum(k.T @ x.T + b[:, None], 0))
-    assert not result.passed and "shape" in result.message
+def test_dense_forward_cases_make_every_term_matter():
+    """Non-zero biases, a square kernel first (so a transposed one is named), no output at
+    relu's kink, and every case differs from each mistake."""
+    cases = lesson._dense_cases(0)
+    assert cases[0][1].shape[0] == cases[0][1].shape[1]
+    assert all(k.shape[0] != k.shape[1] for _, k, _ in cases[1:])
+    for x, kernel, bias in cases:
+        assert x.shape[0] not in kernel.shape
+        assert np.min(np.abs(bias)) > 0.1
+        assert np.min(np.abs(x @ kernel + bias)) > lesson._KINK_MARGIN
+        assert np.any(x @ kernel + bias < 0) and np.any(x @ kernel + bias > 0)
 
 
-def test_dense_forward_blank():
-    def blank(x, kernel, bias):
-        """Stub."""
-        pass
-
-    for answer in (..., None, blank):
-        result = checks.check_dense_forward(answer)
-        assert not result.passed and not result.answered, answer
+# ---------------------------------------------------------- tampering ----
 
 
-def test_dense_forward_that_raises_is_feedback_not_an_error():
-    result = checks.check_dense_forward(lambda x, k, b: x @ b)
-    assert not result.passed and "raised" in result.message
+def test_a_replaced_numpy_function_is_tampering(monkeypatch, setup):
+    layer, x, inputs = setup
+    monkeypatch.setattr(np, "allclose", lambda *args, **kwargs: True)
+    for result in (
+        checks.check_dense_forward(lambda x, k, b: x @ k),
+        checks.check_forward_pass(x @ layer.kernel, *inputs),
+        checks.check_kernel_shape((1, 1)),
+        checks.check_random_accuracy(0.7),
+    ):
+        verdict(result, False, "tampered")
+        assert "the check was changed: numpy.allclose" in result.message
+
+
+@pytest.mark.parametrize(
+    "name", ["check_dense_forward", "check_forward_pass", "check_kernel_shape"]
+)
+def test_a_replaced_checker_fails_the_hidden_test(name):
+    """An answer cell that replaces the checker: the hidden test fails with one sentence."""
+    right = checks.check_random_accuracy(0.1)
+    namespace = {name: lambda *args: right, "result": right}
+    hidden = "import helpers.checks\n\nhelpers.checks.confirm(result)\n"
+    with pytest.raises(AssertionError, match=f"the check was changed: {name}"):
+        exec(hidden, namespace)  # noqa: S102 - the notebook's hidden test, as nbgrader runs it

@@ -30,6 +30,7 @@ from .core import (
 )
 
 __all__ = [
+    "DIAGNOSES",
     "TRAINING_LOOP",
     "TRAINING_LOOP_WITH_BACKWARD",
     "check_cross_entropy",
@@ -37,10 +38,39 @@ __all__ = [
     "check_training_step",
 ]
 
-
 TRAINING_LOOP = ("draw a batch", "forward pass", "loss", "update")
 # Notebook 02 writes the loop out and names the step that computes the gradients.
 TRAINING_LOOP_WITH_BACKWARD = ("draw a batch", "forward pass", "loss", "backward pass", "update")
+
+# Every mistake these checkers name: id -> what to re-teach (for the teacher's report).
+DIAGNOSES: dict[str, str] = {
+    "unknown-step": "A step was named with a word that is not one of the loop's steps.",
+    "missing-or-repeated-step": "Each step of the loop happens exactly once per turn.",
+    "update-before-loss": "The update needs the loss (and its gradient) first: it comes last.",
+    "loss-before-forward": "The loss compares predictions with labels, so it needs the "
+    "forward pass first.",
+    "batch-not-first": "Every turn of the loop starts by drawing a batch of data.",
+    "backward-after-update": "The backward pass computes the gradients the update uses: it "
+    "comes between the loss and the update.",
+    "out-of-order": "The steps are in the wrong order: data, predictions, how wrong, "
+    "which way, change.",
+    "sign-flipped": "Cross-entropy is minus the log of a probability, never negative; a step "
+    "goes against the gradient, not along it.",
+    "base-10-log": "Cross-entropy uses the natural logarithm (np.log), not log10.",
+    "base-2-log": "Cross-entropy uses the natural logarithm (np.log), not log2.",
+    "wrong-probability": "Cross-entropy looks at the probability of the true class only.",
+    "probability-not-loss": "The loss is −log(p), not the probability p itself.",
+    "no-learning-rate": "The update is learning_rate × gradient: the whole gradient is far "
+    "too long a step.",
+    "stale-gradients": "The update used the gradients of the previous batch: backward must "
+    "run before the update.",
+    "updated-twice": "The update was applied twice in one step.",
+    "not-updated": "The parameters must change in place (p -= …): p = p - … makes a new "
+    "array and leaves the model as it was.",
+    "loss-after-update": "The step returns the loss of the batch as the model saw it, before "
+    "the update.",
+    "no-loss-returned": "training_step returns the batch's loss.",
+}
 
 
 @answer_checker("the list of steps, in order")
@@ -49,38 +79,51 @@ def check_training_loop_order(steps, backward: bool = False) -> Feedback:
 
     ``backward=False``: the four steps of the lecture (``TRAINING_LOOP``, notebook 00);
     ``backward=True``: the five steps notebook 02 writes out, with the backward pass
-    between loss and update (``TRAINING_LOOP_WITH_BACKWARD``).
+    between loss and update (``TRAINING_LOOP_WITH_BACKWARD``). Case and spaces around a
+    name do not matter.
     """
     if not isinstance(backward, bool):
         raise UsageError(f"backward must be True or False, got {backward!r}.")
     loop = TRAINING_LOOP_WITH_BACKWARD if backward else TRAINING_LOOP
+    example = 'Give a list of the step names, such as ["draw a batch", …].'
     if isinstance(steps, (str, bytes)):
         return wrong(
             f"expected a list of steps, got the single string {steps!r}.",
-            'Give a list such as ["draw a batch", …].',
+            example,
+            diagnosis="wrong-type",
         )
     try:
         answer = [str(step).strip().lower() for step in steps]
     except TypeError:
-        return wrong(
-            f"expected a list of steps, got {steps!r}.",
-            'Give a list such as ["draw a batch", …].',
-        )
+        return wrong(f"expected a list of steps, got {steps!r}.", example, diagnosis="wrong-type")
     count = "five" if backward else "four"
     unknown = [step for step in answer if step not in loop]
     if unknown:
         return wrong(
             f"{unknown[0]!r} is not one of the {count} steps.",
             "Use the names " + ", ".join(repr(step) for step in loop) + ".",
+            diagnosis="unknown-step",
         )
     if sorted(answer) != sorted(loop):
         return wrong(
             f"each of the {count} steps appears exactly once in the loop.",
             "Check for a step that is missing or listed twice.",
+            diagnosis="missing-or-repeated-step",
         )
     if tuple(answer) == loop:
         return right(" → ".join(loop) + ", then again with the next batch.")
     first_wrong = next(i for i, step in enumerate(answer) if step != loop[i])
+    position = {step: answer.index(step) for step in loop}
+    if position["draw a batch"] != 0:
+        diagnosis = "batch-not-first"
+    elif position["loss"] < position["forward pass"]:
+        diagnosis = "loss-before-forward"
+    elif backward and position["update"] < position["backward pass"]:
+        diagnosis = "backward-after-update"
+    elif position["update"] < position["loss"]:
+        diagnosis = "update-before-loss"
+    else:
+        diagnosis = "out-of-order"
     needs = {
         "draw a batch": "Everything starts with data: which step gives the model its inputs?",
         "forward pass": "The loss compares predictions with the targets; where do predictions "
@@ -93,38 +136,61 @@ def check_training_loop_order(steps, backward: bool = False) -> Feedback:
     return wrong(
         f"step {first_wrong + 1} should not be {answer[first_wrong]!r}.",
         needs[loop[first_wrong]],
+        diagnosis=diagnosis,
     )
 
 
 @answer_checker("the loss (one number)")
 def check_cross_entropy(loss_value, probability: float) -> Feedback:
-    """The cross-entropy of one example whose true class got ``probability``: -ln(p)."""
+    """The cross-entropy of one example whose true class got ``probability``: -ln(p).
+
+    A number worked out by hand: right within a relative 1e-3 (1.386 for p = 0.25).
+    """
     if not 0 < probability <= 1:
         raise UsageError(f"probability must be in (0, 1], got {probability!r}.")
     expected = -math.log(probability)
     value = as_number(loss_value)
     if value is None:
         return not_a_number("the loss", loss_value)
-    if close(value, expected, rtol=1e-3, atol=1e-6):
+
+    def near(x):
+        return close(value, x, rtol=1e-3, atol=1e-6)
+
+    if near(expected):
         return right(f"-ln({probability:g}) = {expected:.4g}.")
-    if close(value, -expected, rtol=1e-3, atol=1e-6):
+    if near(-expected) and expected > 0:
         return wrong(
             f"{value:.4g} is negative, but a loss is never below 0.",
-            "Cross-entropy is minus the log of the probability: -np.log(p).",
+            "Look at the sign: the log of a probability is negative.",
+            diagnosis="sign-flipped",
         )
-    if close(value, -math.log10(probability), rtol=1e-3, atol=1e-6):
+    if near(-math.log10(probability)) or near(math.log10(probability)):
         return wrong(
             f"{value:.4g} uses the base-10 logarithm.",
-            "Use the natural logarithm, np.log (not np.log10).",
+            "Which logarithm is np.log?",
+            diagnosis="base-10-log",
         )
-    if probability < 1 and close(value, -math.log(1 - probability), rtol=1e-3, atol=1e-6):
+    if near(-math.log2(probability)) or near(math.log2(probability)):
         return wrong(
-            f"{value:.4g} is the loss of the probability of the *other* answer.",
+            f"{value:.4g} uses the base-2 logarithm.",
+            "Which logarithm is np.log?",
+            diagnosis="base-2-log",
+        )
+    if probability < 1 and near(-math.log(1 - probability)):
+        return wrong(
+            f"{value:.4g} is the loss of the probability of the *other* answers.",
             f"Use the probability given to the true class, {probability:g}.",
+            diagnosis="wrong-probability",
+        )
+    if near(probability):
+        return wrong(
+            f"{value:g} is the probability itself, not its loss.",
+            "The loss of a probability p is a logarithm of it.",
+            diagnosis="probability-not-loss",
         )
     return wrong(
         f"{value:.4g} is not the cross-entropy for p = {probability:g}.",
-        "The loss of one example is -np.log(probability given to the true class).",
+        "The loss looks only at the probability of the true class. How does it turn p into a loss?",
     )
 
 
@@ -197,28 +263,55 @@ def _step_mistake(update):
     return compute
 
 
+def _loss_after_step(k0, b0, k1, b1, x, labels, x_before, labels_before, learning_rate):
+    """The right step, but returning the loss of the batch *after* the update."""
+    loss, *params = _reference_step(
+        k0, b0, k1, b1, x, labels, x_before, labels_before, learning_rate
+    )
+    d, h = k0.shape
+    model = mlp([d, h, k1.shape[1]], dtype=np.float64)
+    for p, value in zip(model.parameters(), params, strict=True):
+        p[...] = value
+    return (softmax_cross_entropy(model.forward(x), labels)[0], *params)
+
+
 _STEP_MISTAKES = [
     Mistake(
         _step_mistake(lambda p, g, g_before, lr: p + lr * g),
         "you stepped along the gradient, which goes uphill: the loss of the batch grows.",
-        "The update is parameter − learning_rate × gradient (minus, not plus).",
+        "Check the sign of your update.",
+        "sign-flipped",
     ),
     Mistake(
         _step_mistake(lambda p, g, g_before, lr: p - g),
-        "your steps are too long: they are the whole gradient, not learning_rate × gradient.",
-        "Multiply the gradient by learning_rate before you subtract it.",
+        "your steps are too long: they are the whole gradient.",
+        "Where does learning_rate go in your update?",
+        "no-learning-rate",
     ),
     Mistake(
         _step_mistake(lambda p, g, g_before, lr: p - lr * g_before),
         "you updated before the backward pass, with the previous batch's (stale) gradients.",
-        "Order: forward, loss, model.backward(dlogits), and only then the update.",
+        "Which step fills model.gradients() with this batch's gradients, and when does it run?",
+        "stale-gradients",
+    ),
+    Mistake(
+        _step_mistake(lambda p, g, g_before, lr: p - 2 * lr * g),
+        "your steps are twice too long: the update ran twice.",
+        "One step updates each parameter once: with SGD(…).step or by hand, not both.",
+        "updated-twice",
     ),
     Mistake(
         _step_mistake(lambda p, g, g_before, lr: p),
         "the loss is right, but the parameters did not change.",
-        "Finish with the update, in place: SGD(learning_rate).step(model.parameters(), "
-        "model.gradients()), or p -= learning_rate * g for each pair (p = p - … makes a "
-        "new array and leaves the model as it was).",
+        "Change each array in place (p -= …): p = p - … makes a new array and leaves the "
+        "model as it was.",
+        "not-updated",
+    ),
+    Mistake(
+        _loss_after_step,
+        "the parameters are right, but the loss you returned is the one after the update.",
+        "Return the loss that the forward pass of this step gave, before the update.",
+        "loss-after-update",
     ),
 ]
 
@@ -231,7 +324,8 @@ def check_training_step(training_step, seed: int = 0) -> Feedback:
     loop: forward, ``softmax_cross_entropy``, ``model.backward``, then update every
     parameter in place by ``− learning_rate × gradient``; it returns the batch's loss.
     The loss and every updated parameter are compared with ``Trainer.step`` and ``SGD``
-    doing the same step on a copy of the same model.
+    doing the same step on a copy of the same model. It may not call ``Trainer.step``:
+    that is the step the exercise asks for.
     """
     if is_blank(training_step):
         return not_answered("the function training_step")
@@ -246,11 +340,10 @@ def check_training_step(training_step, seed: int = 0) -> Feedback:
         )
         if is_blank(loss) and not changed:
             return None  # the stub: nothing done yet
-        value = None if is_blank(loss) else as_number(loss)
-        if value is None:
+        if is_blank(loss) or as_number(loss) is None:
             problem.setdefault("returned", "nothing" if loss is None else type(loss).__name__)
-            value = math.nan
-        return (value, *params)
+            loss = math.nan
+        return (loss, *params)  # the loss as returned: a float32 loss is judged as float32
 
     run.__name__ = "training_step"
     result = check_implementation(
@@ -260,12 +353,13 @@ def check_training_step(training_step, seed: int = 0) -> Feedback:
         reference=_reference_step,
         outputs=_STEP_OUTPUTS,
         mistakes=_STEP_MISTAKES,
-        hint="Forward, softmax_cross_entropy, model.backward(dlogits), then the update.",
+        hint="Forward, loss, backward, update: which one is missing or different?",
+        forbid=("training_step",),
     )
     if not result.passed and result.answered and "returned" in problem:
         return wrong(
             f"training_step returned {problem['returned']}, expected the loss (one number).",
-            "loss, dlogits = softmax_cross_entropy(logits, labels) gives the loss: return it "
-            "at the end.",
+            "softmax_cross_entropy gives the loss: return it at the end.",
+            diagnosis="no-loss-returned",
         )
     return result
