@@ -11,8 +11,9 @@
 #   make course REPO=owner/name  the course's GitHub address in every badge, launch
 #                link and Colab cell (tools/course.py); without REPO, write it again
 #
-# Each install is recorded by a stamp file inside .venv (.stamp-core,
-# .stamp-lab, .stamp-test, .stamp-site); it is redone only when pyproject.toml is newer.
+# Each install is recorded by a stamp file inside .venv (.stamp-core, .stamp-lab,
+# .stamp-student, .stamp-test, .stamp-site); it is redone only when what it installs
+# changes in pyproject.toml (not after any edit of it).
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -57,29 +58,46 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
 
-# Order-only (|) on the interpreter: a stamp is redone when pyproject.toml
-# changes, not when the venv's python happens to get a newer timestamp.
-$(VENV)/.stamp-core: pyproject.toml | $(PY)
+# What an install takes from pyproject.toml: the build system, requires-python, the core
+# dependencies, the package list and the extras named after the dash (joined by +). This
+# is rewritten only when it changes, so a stamp is redone when what it installs changed,
+# not after any edit of pyproject.toml (make sees that .deps-* kept its date).
+DEPS_OF = 'import json, sys, tomllib; d = tomllib.load(open("pyproject.toml", "rb")); \
+	p = d["project"]; x = p.get("optional-dependencies", {}); \
+	print(json.dumps([d.get("build-system"), p.get("requires-python"), p.get("dependencies"), \
+	d.get("tool", {}).get("setuptools"), [x.get(e) for e in sys.argv[1].split("+")]]))'
+$(VENV)/.deps-%: pyproject.toml | $(PY)
+	@$(PY) -c $(DEPS_OF) "$*" > $@.new
+	@if cmp -s $@.new $@; then rm -f $@.new; else mv -f $@.new $@; fi
+
+# Order-only (|) on the interpreter: a stamp is redone when what it installs changes, not
+# when the venv's python happens to get a newer timestamp.
+$(VENV)/.stamp-core: $(VENV)/.deps-core | $(PY)
 	$(PIP) install -e .
 	@touch $@
 
-$(VENV)/.stamp-lab: pyproject.toml | $(PY)
+$(VENV)/.stamp-lab: $(VENV)/.deps-lab | $(PY)
 	$(PIP) install -e ".[lab]"
 	$(BIN)/jupyter labextension disable --level=sys_prefix "$(NEWS_PLUGIN)"
 	@touch $@
 
-$(VENV)/.stamp-test: pyproject.toml | $(PY)
+$(VENV)/.stamp-test: $(VENV)/.deps-test+tfds | $(PY)
 	$(PIP) install -e ".[test,tfds]"
 	$(BIN)/jupyter labextension disable --level=sys_prefix "$(NEWS_PLUGIN)"
 	@touch $@
 
-$(VENV)/.stamp-hub: pyproject.toml | $(PY)
+$(VENV)/.stamp-hub: $(VENV)/.deps-lab+hub | $(PY)
 	$(PIP) install -e ".[lab,hub]"
 	$(BIN)/jupyter labextension disable --level=sys_prefix "$(NEWS_PLUGIN)"
 	@touch $@
 
-$(VENV)/.stamp-site: pyproject.toml | $(PY)
+$(VENV)/.stamp-site: $(VENV)/.deps-lab+site | $(PY)
 	$(PIP) install -e ".[lab,site]"
+	@touch $@
+
+# The student edition needs nbgrader only (the student extra), not the test install.
+$(VENV)/.stamp-student: $(VENV)/.deps-lab+student | $(PY)
+	$(PIP) install -e ".[lab,student]"
 	@touch $@
 
 # configurable-http-proxy for the hub, from npm at the versions in deploy/package-lock.json.
@@ -120,14 +138,18 @@ site: $(VENV)/.stamp-site
 
 # The student edition: nbgrader's ClearSolutions, ClearHiddenTests and ClearOutput run
 # over every instructor notebook (tools/student_edition.py, nbgrader_config.py).
-student: $(VENV)/.stamp-test
+student: $(VENV)/.stamp-student
 	$(PY) tools/student_edition.py
 
 # The course's address: pyproject.toml's [project.urls] Repository, written into the README
-# badges and both editions' launch lines and Colab cells (tools/course.py; needs nbformat).
-# `make course REPO=owner/name` sets it; `make course` writes the one already set.
-course: $(VENV)/.stamp-lab
+# badges and both editions' launch lines and Colab cells (tools/course.py), with every
+# notebook's kernel metadata. `make course REPO=owner/name` sets it; `make course` writes the
+# one already set. Then the slide metadata and the student edition, so that one command
+# leaves the repository consistent (after editing notebooks too).
+course: $(VENV)/.stamp-student
 	$(PY) tools/course.py $(if $(REPO),--repo "$(REPO)")
+	$(PY) tools/slides.py
+	$(PY) tools/student_edition.py
 
 # ----------------------------------------------------------------- check ----
 lint: $(VENV)/.stamp-test

@@ -247,6 +247,49 @@ def test_the_tool_sets_the_address_everywhere_and_back(tmp_path):
         assert 'COURSE_REPO = ""' in colab_cell(path)
 
 
+def test_setting_the_address_leaves_slides_and_student_edition_consistent(tmp_path):
+    # Issue 25: after `make course REPO=...` the new launch lines had no slide metadata, so
+    # the slide and student-edition checks failed until slides.py and make student ran.
+    root = copy_course(tmp_path)
+    for name in ("tools/slides.py", "tools/student_edition.py", "nbgrader_config.py"):
+        shutil.copy2(ROOT / name, root / name)
+
+    def tool(name: str, *args: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, str(root / "tools" / name), *args]
+        return subprocess.run(command, capture_output=True, text=True, timeout=300)
+
+    for name in ("slides.py", "student_edition.py"):  # a consistent start, whatever the tree
+        assert tool(name).returncode == 0
+    assert run_tool(root, "--repo", "someone/else").returncode == 0
+    for name in ("slides.py", "student_edition.py"):
+        done = tool(name, "--check")
+        assert done.returncode == 0, f"{name} --check after course.py --repo:\n{done.stderr}"
+
+
+def test_every_notebook_has_the_metadata_its_kernel_writes():
+    # Issue 25: with language_info {"name": "python"} only, JupyterLab filled it in as the
+    # kernel started and every notebook showed as modified right after opening. What a
+    # real kernel of this environment reports is what the notebooks must carry.
+    from jupyter_client.manager import start_new_kernel
+
+    manager, client = start_new_kernel(kernel_name="python3")
+    try:
+        reply = client.kernel_info(reply=True, timeout=60)
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    language_info = reply["content"]["language_info"]
+    spec = manager.kernel_spec
+    kernelspec = {"display_name": spec.display_name, "language": spec.language, "name": "python3"}
+    wrong = [
+        path.relative_to(ROOT).as_posix()
+        for path in notebooks(ROOT)
+        if nbformat.read(path, as_version=4).metadata.get("language_info") != language_info
+        or nbformat.read(path, as_version=4).metadata.get("kernelspec") != kernelspec
+    ]
+    assert not wrong, f"not this kernel's metadata (run make course): {wrong}"
+
+
 def test_the_tool_leaves_the_other_cells_alone(tmp_path):
     root = copy_course(tmp_path)
     assert run_tool(root, "--repo", "someone/else").returncode == 0

@@ -16,17 +16,21 @@ writes, in both editions (notebooks/NN_*.ipynb and notebooks/student/NN_*.ipynb)
   notebooks/student/...);
 - and the Binder and Colab badges under the README's title.
 
+It also gives every notebook the kernel metadata JupyterLab writes on opening it
+(``kernel_metadata``), so a notebook opened and left untouched does not show as modified.
+
 ``https://github.com/OWNER/REPO`` is the documented default and means "not set yet": then
 there are no launch lines and no badges (links that cannot work are worse than none), and
 the Colab cell's ``COURSE_REPO`` is empty, so on Colab it stops with a sentence that says
 what to set. Running the command again changes nothing (it is idempotent), so run it after
 editing notebooks; ``tools/student_edition.py`` applies the same to the student edition it
-generates. Needs only the standard library and nbformat.
+generates. Needs nbformat and JupyterLab's own jupyter_client and ipykernel (the lab extra).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import re
 import sys
 import tomllib
@@ -84,6 +88,12 @@ LAUNCH_LINK = re.compile(r"colab\.research\.google\.com/github/|mybinder\.org/v2
 NAVIGATION = re.compile(r"\]\([^)\s]*\.ipynb\)")  # a link to a notebook: the navigation line
 # The README's title, then (once the address is set) a line of badges and a blank line.
 README_TOP = re.compile(r"(?P<title># .*\n)\n(?P<badges>\[!\[Open in Colab\]\(.*\n)?\n?")
+
+
+# The kernel JupyterLab starts for every notebook (the metadata's kernelspec name).
+KERNEL_NAME = "python3"
+# tools/slides.py hides a launch line from the slideshow; the tool writes it the same way.
+LAUNCH_SLIDE = {"slide_type": "skip"}
 
 
 class CourseError(Exception):
@@ -188,11 +198,45 @@ def readme_badges(repo_slug: str) -> str:
     )
 
 
-def apply_to_notebook(nb: nbformat.NotebookNode, path: str, repo_slug: str) -> list[str]:
+def kernel_metadata() -> dict:
+    """The notebook metadata JupyterLab writes when this environment's Python kernel starts:
+    ``kernelspec`` (name, display name, language) and ``language_info`` (as ipykernel
+    reports it, Python's version included).
+
+    Every notebook carries exactly this, so opening one changes nothing; with less (say
+    ``language_info: {"name": "python"}``) JupyterLab fills it in as the kernel starts and
+    every notebook shows as modified (●) before the student has touched it. A kernel on
+    another Python version still updates ``version``: run `make course` in the course's
+    environment."""
+    from ipykernel.ipkernel import IPythonKernel
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+    return {
+        "kernelspec": {
+            "display_name": spec.display_name,
+            "language": spec.language,
+            "name": KERNEL_NAME,
+        },
+        "language_info": copy.deepcopy(IPythonKernel.language_info),
+    }
+
+
+def apply_to_notebook(
+    nb: nbformat.NotebookNode, path: str, repo_slug: str, metadata: dict | None = None
+) -> list[str]:
     """Give `nb` (the notebook at `path`, relative to the repository root) the Colab cell
-    and the launch line for `repo_slug`, in place. Returns what had to change (empty: it
-    was up to date). Raises CourseError when the notebook has no Colab cell."""
+    and the launch line for `repo_slug`, and the kernel's notebook `metadata` (default:
+    ``kernel_metadata()``), in place. Returns what had to change (empty: it was up to
+    date). Raises CourseError when the notebook has no Colab cell."""
     changes = []
+    for key, value in (metadata or kernel_metadata()).items():
+        if nb.metadata.get(key) != value:
+            changes.append(
+                f"its {key} is not what this environment's kernel writes (JupyterLab would "
+                "mark the notebook modified on opening)"
+            )
+            nb.metadata[key] = copy.deepcopy(value)
     colab = [c for c in nb.cells if c.cell_type == "code" and COLAB_GUARD in c.source]
     if len(colab) != 1:
         raise CourseError(
@@ -225,7 +269,7 @@ def apply_to_notebook(nb: nbformat.NotebookNode, path: str, repo_slug: str) -> l
     if not launch:
         after = 1 if nb.cells and NAVIGATION.search(nb.cells[0].source) else 0
         ids = {c.get("id") for c in nb.cells}
-        cell = nbformat.v4.new_markdown_cell(line)
+        cell = nbformat.v4.new_markdown_cell(line, metadata={"slideshow": dict(LAUNCH_SLIDE)})
         if LAUNCH_CELL_ID not in ids:
             cell.id = LAUNCH_CELL_ID
         nb.cells.insert(after, cell)
@@ -234,6 +278,9 @@ def apply_to_notebook(nb: nbformat.NotebookNode, path: str, repo_slug: str) -> l
     if nb.cells[launch[0]].source != line:
         changes.append(f"the launch line does not open {path} of {repo_slug}")
         nb.cells[launch[0]].source = line
+    if nb.cells[launch[0]].metadata.get("slideshow") != LAUNCH_SLIDE:
+        changes.append("the launch line is not hidden from the slideshow")
+        nb.cells[launch[0]].metadata["slideshow"] = dict(LAUNCH_SLIDE)
     for i in reversed(launch[1:]):
         del nb.cells[i]
         changes.append("more than one launch line")
@@ -286,10 +333,11 @@ def run(repo: str | None = None, check: bool = False, root: Path = ROOT) -> list
     report += [f"{README}: {change}" for change in changes]
     if changes and not check:
         write_text_if_changed(readme, text)
+    metadata = kernel_metadata()
     for path in notebooks(root):
         relative = path.relative_to(root).as_posix()
         nb = nbformat.read(path, as_version=4)
-        changes = apply_to_notebook(nb, relative, repo_slug)
+        changes = apply_to_notebook(nb, relative, repo_slug, metadata)
         report += [f"{relative}: {change}" for change in changes]
         if changes and not check:
             # Written as nbformat and tools/student_edition.py write notebooks.
@@ -319,7 +367,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         if report:
             print(
-                f"Not everything uses the course's address, {where}:\n  "
+                f"Not everything agrees with the course's address, {where}, and this environment's "
+                "kernel:\n  "
                 + "\n  ".join(report)
                 + "\nRun `make course` (python tools/course.py) and commit the result.",
                 file=sys.stderr,
