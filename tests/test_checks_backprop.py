@@ -20,6 +20,16 @@ from helpers.layers import Dense, softmax
 from helpers.losses import softmax_cross_entropy
 
 
+def _tampering(function):
+    """An answer that replaces np.allclose while it runs, then answers right."""
+
+    def answer(*args):
+        np.allclose = lambda *a, **k: True
+        return function(*args)
+
+    return answer
+
+
 class Tampered:
     """An answer checked after np.allclose was replaced, as an answer cell could do."""
 
@@ -31,6 +41,7 @@ def judge(check, description, answer, passed: bool, diagnosis: str, monkeypatch)
     """The visible verdict on ``answer`` is (passed, diagnosis), and the hidden test,
     ``confirm``, fails exactly when it is not Right, in one sentence."""
     monkeypatch.setattr(core, "TIME_LIMIT", 0.5)  # the endless answers stop sooner
+    monkeypatch.setattr(np, "allclose", np.allclose)  # restored even if an answer replaces it
     if isinstance(answer, Tampered):
         monkeypatch.setattr(np, "allclose", lambda *args, **kwargs: True)
         answer = answer.answer
@@ -225,6 +236,7 @@ DENSE_BACKWARD = [
     ("huge allocation", _huge, False, "out-of-memory"),
     ("package shortcut", _dense_via_layer, False, "package-shortcut"),
     ("tampered", Tampered(_dense), False, "tampered"),
+    ("tampers while it runs", _tampering(_dense), False, "tampered"),
 ]  # fmt: skip
 
 
@@ -311,6 +323,7 @@ SOFTMAX_GRAD = [
     ("package shortcut", lambda z, y: softmax_cross_entropy(z, y)[1], False,
      "package-shortcut"),
     ("tampered", Tampered(_softmax_grad), False, "tampered"),
+    ("tampers while it runs", _tampering(_softmax_grad), False, "tampered"),
 ]  # fmt: skip
 
 

@@ -25,6 +25,16 @@ from helpers.optim import SGD
 from helpers.train import Trainer, fit
 
 
+def _tampering(function):
+    """An answer that replaces np.allclose while it runs, then answers right."""
+
+    def answer(*args):
+        np.allclose = lambda *a, **k: True
+        return function(*args)
+
+    return answer
+
+
 class Tampered:
     """An answer checked after np.allclose was replaced, as an answer cell could do."""
 
@@ -36,6 +46,7 @@ def judge(check, description, answer, passed: bool, diagnosis: str, monkeypatch)
     """The visible verdict on ``answer`` is (passed, diagnosis), and the hidden test,
     ``confirm``, fails exactly when it is not Right, in one sentence."""
     monkeypatch.setattr(core, "TIME_LIMIT", 0.5)  # the endless answers stop sooner
+    monkeypatch.setattr(np, "allclose", np.allclose)  # restored even if an answer replaces it
     if isinstance(answer, Tampered):
         monkeypatch.setattr(np, "allclose", lambda *args, **kwargs: True)
         answer = answer.answer
@@ -289,6 +300,7 @@ FIT = [
     ("package shortcut: fit", _via_fit, False, "package-shortcut"),
     ("package shortcut: Trainer", _via_trainer, False, "package-shortcut"),
     ("tampered", Tampered(my_fit), False, "tampered"),
+    ("tampers while it runs", _tampering(my_fit), False, "tampered"),
 ]  # fmt: skip
 
 

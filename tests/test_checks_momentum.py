@@ -24,6 +24,16 @@ from helpers.optim import SGD, Adam
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _tampering(function):
+    """An answer that replaces np.allclose while it runs, then answers right."""
+
+    def answer(*args):
+        np.allclose = lambda *a, **k: True
+        return function(*args)
+
+    return answer
+
+
 class Tampered:
     """An answer checked after np.allclose was replaced, as an answer cell could do."""
 
@@ -35,6 +45,7 @@ def judge(check, description, answer, passed: bool, diagnosis: str, monkeypatch)
     """The visible verdict on ``answer`` is (passed, diagnosis), and the hidden test,
     ``confirm``, fails exactly when it is not Right, in one sentence."""
     monkeypatch.setattr(core, "TIME_LIMIT", 0.5)  # the endless answers stop sooner
+    monkeypatch.setattr(np, "allclose", np.allclose)  # restored even if an answer replaces it
     if isinstance(answer, Tampered):
         monkeypatch.setattr(np, "allclose", lambda *args, **kwargs: True)
         answer = answer.answer
@@ -223,6 +234,7 @@ MOMENTUM_STEP = [
     ("huge allocation", _huge, False, "out-of-memory"),
     ("package shortcut", _momentum_via_sgd, False, "package-shortcut"),
     ("tampered", Tampered(_momentum_step), False, "tampered"),
+    ("tampers while it runs", _tampering(_momentum_step), False, "tampered"),
 ]  # fmt: skip
 
 
@@ -361,6 +373,7 @@ ADAM_STEP = [
     ("huge allocation", _huge, False, "out-of-memory"),
     ("package shortcut", _adam_via_package, False, "package-shortcut"),
     ("tampered", Tampered(_adam_step), False, "tampered"),
+    ("tampers while it runs", _tampering(_adam_step), False, "tampered"),
 ]  # fmt: skip
 
 

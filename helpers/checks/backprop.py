@@ -24,6 +24,7 @@ from .core import (
     not_a_number,
     precision_of,
     right,
+    tampering,
     wrong,
 )
 
@@ -66,6 +67,22 @@ DIAGNOSES: dict[str, str] = {
     "no-keepdims": "softmax divided by the row sums without keepdims, so each column was "
     "divided by the wrong row's sum.",
 }
+
+
+def _implementation(function, **settings) -> Feedback:
+    """check_implementation, then a second look for replaced functions: a student's
+    function that replaces one (np.allclose, say) while it runs would otherwise get a
+    visible Right that confirm(), the hidden test, refuses."""
+    result = check_implementation(function, **settings)
+    changed = tampering()
+    if changed and result.diagnosis != "tampered":
+        return wrong(
+            f"the check was changed while your function ran: {', '.join(changed[:3])} is "
+            "not the course's own, so this answer cannot be judged.",
+            "Restart the kernel and run all cells; leave numpy and the checks as they are.",
+            diagnosis="tampered",
+        )
+    return result
 
 
 # --------------------------------------------------------- the tiny graph ----
@@ -338,7 +355,7 @@ def check_dense_backward(dense_backward, seed: int = 0) -> Feedback:
         (rng.normal(size=(n, m)), rng.normal(size=(n, d)), rng.normal(size=(d, m)))
         for n, d, m in [(5, 3, 3), (4, 6, 2), (7, 3, 5), (1, 4, 3)]
     ]
-    return check_implementation(
+    return _implementation(
         dense_backward,
         name="dense_backward",
         cases=cases,
@@ -415,7 +432,7 @@ def check_softmax_cross_entropy_grad(softmax_cross_entropy_grad, seed: int = 0) 
         (3 * rng.normal(size=(n, c)), rng.integers(0, c, size=n))
         for n, c in [(5, 5), (4, 3), (7, 10), (1, 5), (6, 4)]
     ]
-    return check_implementation(
+    return _implementation(
         softmax_cross_entropy_grad,
         name="softmax_cross_entropy_grad",
         cases=cases,

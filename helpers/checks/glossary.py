@@ -23,6 +23,7 @@ from .core import (
     is_blank,
     not_answered,
     right,
+    tampering,
     wrong,
 )
 
@@ -57,6 +58,22 @@ DIAGNOSES: dict[str, str] = {
     "per epoch.",
     "returned-nothing": "my_fit trained the model but returned no losses.",
 }
+
+
+def _implementation(function, **settings) -> Feedback:
+    """check_implementation, then a second look for replaced functions: a student's
+    function that replaces one (np.allclose, say) while it runs would otherwise get a
+    visible Right that confirm(), the hidden test, refuses."""
+    result = check_implementation(function, **settings)
+    changed = tampering()
+    if changed and result.diagnosis != "tampered":
+        return wrong(
+            f"the check was changed while your function ran: {', '.join(changed[:3])} is "
+            "not the course's own, so this answer cannot be judged.",
+            "Restart the kernel and run all cells; leave numpy and the checks as they are.",
+            diagnosis="tampered",
+        )
+    return result
 
 
 # ------------------------------------------------------------- the quiz ----
@@ -451,7 +468,7 @@ def check_fit(my_fit, seed: int = 0) -> Feedback:
     else:
         function = _runner(my_fit)
     cases = [(s + seed, *rest) for s, *rest in _CASES]
-    return check_implementation(
+    return _implementation(
         function,
         name="my_fit",
         cases=cases,

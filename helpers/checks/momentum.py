@@ -22,6 +22,7 @@ from .core import (
     not_answered,
     precision_of,
     right,
+    tampering,
     wrong,
 )
 
@@ -76,6 +77,22 @@ def _numbers(answer) -> np.ndarray | None:
     if array.dtype.kind in "iu":
         array = array.astype(np.float64)
     return array if array.dtype.kind == "f" else None
+
+
+def _implementation(function, **settings) -> Feedback:
+    """check_implementation, then a second look for replaced functions: a student's
+    function that replaces one (np.allclose, say) while it runs would otherwise get a
+    visible Right that confirm(), the hidden test, refuses."""
+    result = check_implementation(function, **settings)
+    changed = tampering()
+    if changed and result.diagnosis != "tampered":
+        return wrong(
+            f"the check was changed while your function ran: {', '.join(changed[:3])} is "
+            "not the course's own, so this answer cannot be judged.",
+            "Restart the kernel and run all cells; leave numpy and the checks as they are.",
+            diagnosis="tampered",
+        )
+    return result
 
 
 # ---------------------------------------------------- a momentum step by hand ----
@@ -332,7 +349,7 @@ def check_momentum_step_function(momentum_step, seed: int = 0) -> Feedback:
         )
         for shape in [(3,), (4, 2), (5,)]
     ]
-    return check_implementation(
+    return _implementation(
         momentum_step,
         name="momentum_step",
         cases=cases,
@@ -513,7 +530,7 @@ def check_adam_step(adam_step, seed: int = 0) -> Feedback:
     ]:
         w, m, v = _adam_state(shape, t, rng, lr, beta1, beta2, eps)
         cases.append((w, m, v, rng.normal(size=shape), t, lr, beta1, beta2, eps))
-    return check_implementation(
+    return _implementation(
         adam_step,
         name="adam_step",
         cases=cases,
