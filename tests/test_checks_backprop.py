@@ -37,12 +37,19 @@ class Tampered:
         self.answer = answer
 
 
+class CheckerReplaced(Tampered):
+    """An answer checked after an earlier answer cell replaced a checker (check_chain_rule)."""
+
+
 def judge(check, description, answer, passed: bool, diagnosis: str, monkeypatch) -> Feedback:
     """The visible verdict on ``answer`` is (passed, diagnosis), and the hidden test,
     ``confirm``, fails exactly when it is not Right, in one sentence."""
     monkeypatch.setattr(core, "TIME_LIMIT", 0.5)  # the endless answers stop sooner
     monkeypatch.setattr(np, "allclose", np.allclose)  # restored even if an answer replaces it
-    if isinstance(answer, Tampered):
+    if isinstance(answer, CheckerReplaced):
+        monkeypatch.setitem(globals(), "check_chain_rule", lambda *args, **kwargs: None)
+        answer = answer.answer
+    elif isinstance(answer, Tampered):
         monkeypatch.setattr(np, "allclose", lambda *args, **kwargs: True)
         answer = answer.answer
     result = check(answer)
@@ -237,6 +244,7 @@ DENSE_BACKWARD = [
     ("package shortcut", _dense_via_layer, False, "package-shortcut"),
     ("tampered", Tampered(_dense), False, "tampered"),
     ("tampers while it runs", _tampering(_dense), False, "tampered"),
+    ("a checker replaced earlier", CheckerReplaced(_dense), False, "tampered"),
 ]  # fmt: skip
 
 
@@ -324,6 +332,7 @@ SOFTMAX_GRAD = [
      "package-shortcut"),
     ("tampered", Tampered(_softmax_grad), False, "tampered"),
     ("tampers while it runs", _tampering(_softmax_grad), False, "tampered"),
+    ("a checker replaced earlier", CheckerReplaced(_softmax_grad), False, "tampered"),
 ]  # fmt: skip
 
 

@@ -42,12 +42,19 @@ class Tampered:
         self.answer = answer
 
 
+class CheckerReplaced(Tampered):
+    """An answer checked after an earlier answer cell replaced a checker (check_glossary_quiz)."""
+
+
 def judge(check, description, answer, passed: bool, diagnosis: str, monkeypatch) -> Feedback:
     """The visible verdict on ``answer`` is (passed, diagnosis), and the hidden test,
     ``confirm``, fails exactly when it is not Right, in one sentence."""
     monkeypatch.setattr(core, "TIME_LIMIT", 0.5)  # the endless answers stop sooner
     monkeypatch.setattr(np, "allclose", np.allclose)  # restored even if an answer replaces it
-    if isinstance(answer, Tampered):
+    if isinstance(answer, CheckerReplaced):
+        monkeypatch.setitem(globals(), "check_glossary_quiz", lambda *args, **kwargs: None)
+        answer = answer.answer
+    elif isinstance(answer, Tampered):
         monkeypatch.setattr(np, "allclose", lambda *args, **kwargs: True)
         answer = answer.answer
     result = check(answer)
@@ -301,6 +308,7 @@ FIT = [
     ("package shortcut: Trainer", _via_trainer, False, "package-shortcut"),
     ("tampered", Tampered(my_fit), False, "tampered"),
     ("tampers while it runs", _tampering(my_fit), False, "tampered"),
+    ("a checker replaced earlier", CheckerReplaced(my_fit), False, "tampered"),
 ]  # fmt: skip
 
 

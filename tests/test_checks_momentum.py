@@ -41,12 +41,19 @@ class Tampered:
         self.answer = answer
 
 
+class CheckerReplaced(Tampered):
+    """An answer checked after an earlier answer cell replaced a checker (check_momentum_step)."""
+
+
 def judge(check, description, answer, passed: bool, diagnosis: str, monkeypatch) -> Feedback:
     """The visible verdict on ``answer`` is (passed, diagnosis), and the hidden test,
     ``confirm``, fails exactly when it is not Right, in one sentence."""
     monkeypatch.setattr(core, "TIME_LIMIT", 0.5)  # the endless answers stop sooner
     monkeypatch.setattr(np, "allclose", np.allclose)  # restored even if an answer replaces it
-    if isinstance(answer, Tampered):
+    if isinstance(answer, CheckerReplaced):
+        monkeypatch.setitem(globals(), "check_momentum_step", lambda *args, **kwargs: None)
+        answer = answer.answer
+    elif isinstance(answer, Tampered):
         monkeypatch.setattr(np, "allclose", lambda *args, **kwargs: True)
         answer = answer.answer
     result = check(answer)
@@ -235,6 +242,7 @@ MOMENTUM_STEP = [
     ("package shortcut", _momentum_via_sgd, False, "package-shortcut"),
     ("tampered", Tampered(_momentum_step), False, "tampered"),
     ("tampers while it runs", _tampering(_momentum_step), False, "tampered"),
+    ("a checker replaced earlier", CheckerReplaced(_momentum_step), False, "tampered"),
 ]  # fmt: skip
 
 
@@ -374,6 +382,7 @@ ADAM_STEP = [
     ("package shortcut", _adam_via_package, False, "package-shortcut"),
     ("tampered", Tampered(_adam_step), False, "tampered"),
     ("tampers while it runs", _tampering(_adam_step), False, "tampered"),
+    ("a checker replaced earlier", CheckerReplaced(_adam_step), False, "tampered"),
 ]  # fmt: skip
 
 

@@ -8,6 +8,8 @@ Every verdict carries a diagnosis, a stable id listed in :data:`DIAGNOSES`.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from ..layers import Dense, softmax
@@ -69,12 +71,22 @@ DIAGNOSES: dict[str, str] = {
 }
 
 
+def _caller_globals() -> dict | None:
+    """The globals of the code that called the checker (the notebook), as confirm() sees
+    them: the first frame outside helpers.checks."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("helpers.checks"):
+        frame = frame.f_back
+    return None if frame is None else frame.f_globals
+
+
 def _implementation(function, **settings) -> Feedback:
-    """check_implementation, then a second look for replaced functions: a student's
-    function that replaces one (np.allclose, say) while it runs would otherwise get a
-    visible Right that confirm(), the hidden test, refuses."""
+    """check_implementation, then a second look for replaced functions, as confirm(), the
+    hidden test, looks: a student's function that replaces one (np.allclose, say) while it
+    runs, or a checker replaced in the notebook by an earlier answer cell, would otherwise
+    get a visible Right that confirm() refuses."""
     result = check_implementation(function, **settings)
-    changed = tampering()
+    changed = tampering(_caller_globals())
     if changed and result.diagnosis != "tampered":
         return wrong(
             f"the check was changed while your function ran: {', '.join(changed[:3])} is "
