@@ -38,7 +38,11 @@ class Tampered:
 
 
 class CheckerReplaced(Tampered):
-    """An answer checked after an earlier answer cell replaced a checker (check_chain_rule)."""
+    """An answer checked after an earlier answer cell replaced a checker (``name``)."""
+
+    def __init__(self, answer, name="check_chain_rule"):
+        super().__init__(answer)
+        self.name = name
 
 
 def judge(check, description, answer, passed: bool, diagnosis: str, monkeypatch) -> Feedback:
@@ -47,7 +51,7 @@ def judge(check, description, answer, passed: bool, diagnosis: str, monkeypatch)
     monkeypatch.setattr(core, "TIME_LIMIT", 0.5)  # the endless answers stop sooner
     monkeypatch.setattr(np, "allclose", np.allclose)  # restored even if an answer replaces it
     if isinstance(answer, CheckerReplaced):
-        monkeypatch.setitem(globals(), "check_chain_rule", lambda *args, **kwargs: None)
+        monkeypatch.setitem(globals(), answer.name, lambda *args, **kwargs: None)
         answer = answer.answer
     elif isinstance(answer, Tampered):
         monkeypatch.setattr(np, "allclose", lambda *args, **kwargs: True)
@@ -112,6 +116,8 @@ CHAIN_RULE = [
     ("other", 7.0, False, "other"),
     ("nearly", 12.001, False, "other"),
     ("tampered", Tampered(12.0), False, "tampered"),
+    ("a checker replaced earlier", CheckerReplaced(12.0, "check_dense_backward"), False,
+     "tampered"),
 ]  # fmt: skip
 
 
@@ -142,6 +148,12 @@ INPUT_GRADIENT = [
     ("the loss", 9.0, False, "loss-not-slope"),
     ("other", 5.0, False, "other"),
     ("tampered", Tampered(-3.0), False, "tampered"),
+    (
+        "a checker replaced earlier",
+        CheckerReplaced(-3.0, "check_dense_backward"),
+        False,
+        "tampered",
+    ),
 ]
 
 

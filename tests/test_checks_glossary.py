@@ -43,7 +43,11 @@ class Tampered:
 
 
 class CheckerReplaced(Tampered):
-    """An answer checked after an earlier answer cell replaced a checker (check_glossary_quiz)."""
+    """An answer checked after an earlier answer cell replaced a checker (``name``)."""
+
+    def __init__(self, answer, name="check_glossary_quiz"):
+        super().__init__(answer)
+        self.name = name
 
 
 def judge(check, description, answer, passed: bool, diagnosis: str, monkeypatch) -> Feedback:
@@ -52,7 +56,7 @@ def judge(check, description, answer, passed: bool, diagnosis: str, monkeypatch)
     monkeypatch.setattr(core, "TIME_LIMIT", 0.5)  # the endless answers stop sooner
     monkeypatch.setattr(np, "allclose", np.allclose)  # restored even if an answer replaces it
     if isinstance(answer, CheckerReplaced):
-        monkeypatch.setitem(globals(), "check_glossary_quiz", lambda *args, **kwargs: None)
+        monkeypatch.setitem(globals(), answer.name, lambda *args, **kwargs: None)
         answer = answer.answer
     elif isinstance(answer, Tampered):
         monkeypatch.setattr(np, "allclose", lambda *args, **kwargs: True)
@@ -114,6 +118,7 @@ QUIZ = [
     ("one missing key", {q: t for q, t in RIGHT_ANSWERS.items() if q != 17}, False,
      "unanswered-questions"),
     ("tampered", Tampered(RIGHT_ANSWERS), False, "tampered"),
+    ("a checker replaced earlier", CheckerReplaced(RIGHT_ANSWERS, "check_fit"), False, "tampered"),
 ]  # fmt: skip
 
 

@@ -42,7 +42,11 @@ class Tampered:
 
 
 class CheckerReplaced(Tampered):
-    """An answer checked after an earlier answer cell replaced a checker (check_momentum_step)."""
+    """An answer checked after an earlier answer cell replaced a checker (``name``)."""
+
+    def __init__(self, answer, name="check_momentum_step"):
+        super().__init__(answer)
+        self.name = name
 
 
 def judge(check, description, answer, passed: bool, diagnosis: str, monkeypatch) -> Feedback:
@@ -51,7 +55,7 @@ def judge(check, description, answer, passed: bool, diagnosis: str, monkeypatch)
     monkeypatch.setattr(core, "TIME_LIMIT", 0.5)  # the endless answers stop sooner
     monkeypatch.setattr(np, "allclose", np.allclose)  # restored even if an answer replaces it
     if isinstance(answer, CheckerReplaced):
-        monkeypatch.setitem(globals(), "check_momentum_step", lambda *args, **kwargs: None)
+        monkeypatch.setitem(globals(), answer.name, lambda *args, **kwargs: None)
         answer = answer.answer
     elif isinstance(answer, Tampered):
         monkeypatch.setattr(np, "allclose", lambda *args, **kwargs: True)
@@ -104,6 +108,7 @@ BY_HAND = [
     ("velocity right, w other", (V, 2.0), False, "other"),
     ("both other", (0.3, 1.3), False, "other"),
     ("tampered", Tampered((V, W)), False, "tampered"),
+    ("a checker replaced earlier", CheckerReplaced((V, W), "check_adam_step"), False, "tampered"),
 ]
 
 

@@ -86,15 +86,25 @@ def _implementation(function, **settings) -> Feedback:
     runs, or a checker replaced in the notebook by an earlier answer cell, would otherwise
     get a visible Right that confirm() refuses."""
     result = check_implementation(function, **settings)
+    if result.diagnosis == "tampered":
+        return result
+    refused = _tampered_here()  # Feedback is falsy when not passed: compare with None
+    return result if refused is None else refused
+
+
+def _tampered_here() -> Feedback | None:
+    """A "tampered" verdict when numpy's, the engine's or a checker's functions were
+    replaced, a ``check_…`` name in the notebook included (what confirm() refuses); else
+    None."""
     changed = tampering(_caller_globals())
-    if changed and result.diagnosis != "tampered":
-        return wrong(
-            f"the check was changed while your function ran: {', '.join(changed[:3])} is "
-            "not the course's own, so this answer cannot be judged.",
-            "Restart the kernel and run all cells; leave numpy and the checks as they are.",
-            diagnosis="tampered",
-        )
-    return result
+    if not changed:
+        return None
+    return wrong(
+        f"the check was changed: {', '.join(changed[:3])} is not the course's own, so this "
+        "answer cannot be judged.",
+        "Restart the kernel and run all cells; leave numpy and the checks as they are.",
+        diagnosis="tampered",
+    )
 
 
 # --------------------------------------------------------- the tiny graph ----
@@ -127,6 +137,9 @@ def check_chain_rule(dl_dw, w: float, x: float, b: float, y: float) -> Feedback:
 
     w, x, b, y: the question's numbers, passed by the check cell as literals.
     """
+    refused = _tampered_here()  # as confirm() looks: the notebook's names too
+    if refused is not None:
+        return refused
     value = _one_number(dl_dw)
     if value is None:
         return not_a_number("dl/dw", dl_dw)
@@ -187,6 +200,9 @@ def check_input_gradient(dl_dx, w: float, x: float, b: float, y: float) -> Feedb
 
     w, x, b, y: the question's numbers, passed by the check cell as literals.
     """
+    refused = _tampered_here()  # as confirm() looks: the notebook's names too
+    if refused is not None:
+        return refused
     value = _one_number(dl_dx)
     if value is None:
         return not_a_number("dl/dx", dl_dx)

@@ -96,15 +96,25 @@ def _implementation(function, **settings) -> Feedback:
     runs, or a checker replaced in the notebook by an earlier answer cell, would otherwise
     get a visible Right that confirm() refuses."""
     result = check_implementation(function, **settings)
+    if result.diagnosis == "tampered":
+        return result
+    refused = _tampered_here()  # Feedback is falsy when not passed: compare with None
+    return result if refused is None else refused
+
+
+def _tampered_here() -> Feedback | None:
+    """A "tampered" verdict when numpy's, the engine's or a checker's functions were
+    replaced, a ``check_…`` name in the notebook included (what confirm() refuses); else
+    None."""
     changed = tampering(_caller_globals())
-    if changed and result.diagnosis != "tampered":
-        return wrong(
-            f"the check was changed while your function ran: {', '.join(changed[:3])} is "
-            "not the course's own, so this answer cannot be judged.",
-            "Restart the kernel and run all cells; leave numpy and the checks as they are.",
-            diagnosis="tampered",
-        )
-    return result
+    if not changed:
+        return None
+    return wrong(
+        f"the check was changed: {', '.join(changed[:3])} is not the course's own, so this "
+        "answer cannot be judged.",
+        "Restart the kernel and run all cells; leave numpy and the checks as they are.",
+        diagnosis="tampered",
+    )
 
 
 # ---------------------------------------------------- a momentum step by hand ----
@@ -197,6 +207,9 @@ def check_momentum_step(
     ``w`` and ``velocity`` is still judged against the question; new_velocity, new_w: the
     answer. A float32 answer is judged at float32 precision.
     """
+    refused = _tampered_here()  # as confirm() looks: the notebook's names too
+    if refused is not None:
+        return refused
     v, w0, g = (np.array(a, dtype=np.float64) for a in (velocity, w, gradient))  # copies
     lr, m = float(learning_rate), float(momentum)
     expected_v = m * v - lr * g
