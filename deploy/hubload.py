@@ -166,19 +166,40 @@ def _peak_rss_mib(pid: int) -> float:
     return 0.0
 
 
+def _isolation():
+    """deploy/isolation.py (beside this file; deploy/ is not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "isolation", Path(__file__).with_name("isolation.py")
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 class Hub:
     """The one-machine hub, started on free localhost ports with its state in ``state_dir``.
 
     A context manager: leaving it stops the hub (which stops every student's server and the
     proxy) and then ends, and reports in ``strays``, any process it started that is still
-    running.
+    running, and any process left running as one of its users. Run as root, the hub creates
+    a system user per account: their names get a prefix of their own (``h<hex>student1`` …,
+    never a real class's student1), and leaving removes those users and their homes.
     """
 
-    def __init__(self, state_dir: Path, students: int, threads: str = "1", log=None):
+    def __init__(
+        self, state_dir: Path, students: int, threads: str = "1", log=None, name: str = ""
+    ):
         self.state_dir = Path(state_dir)
         self.students = students
         self.threads = threads
         self.log = log
+        own = name or (f"h{secrets.token_hex(3)}" if os.getuid() == 0 else "")
+        self.student_base = f"{own}student"
+        self.teacher = f"{own}teacher"
+        self.student_names = [f"{self.student_base}{i}" for i in range(1, students + 1)]
+        self.users_removed: list[str] = []
         self.token = secrets.token_hex(32)
         self.proc: subprocess.Popen | None = None
         self._own_log = None
@@ -198,7 +219,8 @@ class Hub:
             os.environ,
             HUB_STATE_DIR=str(self.state_dir),
             HUB_STUDENTS=str(self.students),
-            HUB_PASSWORD=secrets.token_urlsafe(12),
+            HUB_STUDENT_NAME=self.student_base,
+            HUB_TEACHER=self.teacher,
             HUB_IP="127.0.0.1",
             HUB_PORT=str(port),
             HUB_API_PORT=str(_free_port()),
@@ -206,7 +228,6 @@ class Hub:
             HUB_THREADS=self.threads,
             HUB_SERVICE_TOKEN=self.token,
         )
-        self.password = env["HUB_PASSWORD"]
         if self.log is None:
             self.log = self._own_log = open(self.state_dir / "jupyterhub.log", "w")  # noqa: SIM115
         self.proc = subprocess.Popen(
@@ -247,6 +268,11 @@ class Hub:
         )
         response.raise_for_status()
         return response.json() if response.content else None
+
+    def passwords(self) -> dict[str, str]:
+        """The accounts' initial passwords, from the file the hub writes them to."""
+        lines = (self.state_dir / "initial-passwords").read_text().splitlines()
+        return dict(line.split(" ", 1) for line in lines if line.strip())
 
     def processes(self) -> list:
         """The hub's descendants (psutil.Process): proxy, servers, kernels."""
@@ -292,6 +318,14 @@ class Hub:
             except psutil.NoSuchProcess:
                 pass
         psutil.wait_procs(alive, timeout=10)
+        if os.getuid() == 0:
+            isolation = _isolation()
+            for name in [*self.student_names, self.teacher]:
+                entry = isolation.system_user(name)
+                if isolation.is_ours(entry):
+                    for stray in isolation.end_processes_of(entry.pw_uid):
+                        self.strays.append(f"{stray} (as {name})")
+            self.users_removed = isolation.remove_system_users([*self.student_names, self.teacher])
         if self._own_log is not None:
             self._own_log.close()
 
@@ -523,7 +557,7 @@ def measure(students: int, notebooks=NOTEBOOKS, threads: str = "1", state_dir=No
         hub = Hub(Path(tmp), students, threads, log=log)
         rows, failures, starts = [], [], []
         with hub:
-            names = [f"student{i}" for i in range(1, students + 1)]
+            names = hub.student_names
             class_ = [Student(hub, name) for name in names]
             sampler = _TotalMemory(hub)
             sampler.start()

@@ -13,6 +13,7 @@ import importlib.util
 import json
 import os
 import re
+import shutil
 import sys
 import time
 import tomllib
@@ -167,95 +168,307 @@ def _missing(what: str) -> None:
     pytest.skip(what)
 
 
-BROKEN = {
-    "raises": "1 / 0",
-    "kills its kernel": "import os\nos._exit(1)",
-}
-
-
-def test_real_hub_serves_two_students_and_stops_cleanly(tmp_path):
+def _real_hub_or_skip():
+    """requests, or a skip (or, in CI, a failure) naming what the machine lacks."""
     requests = pytest.importorskip("requests")
     if not Path(sys.executable).with_name("jupyterhub").exists():
         _missing('jupyterhub is not installed: pip install -e ".[lab,hub]" (or make hub)')
     if not PROXY.exists():
         _missing(f"{PROXY.relative_to(ROOT)} is missing: run make test (npm ci in deploy/)")
+    if os.getuid() != 0 or not shutil.which("useradd"):
+        _missing("creating the students' system users needs root and useradd")
+    return requests
 
-    hub = hubload.Hub(tmp_path / "hub", students=2)
-    with hub:
-        # student1 logs in through the login form: refused with a wrong password, in with
-        # the shared one
-        for password, status in (("not-the-password", 403), (hub.password, 302)):
-            browser = requests.Session()
-            browser.get(f"{hub.url}/hub/login", timeout=30).raise_for_status()
-            xsrf = browser.cookies["_xsrf"]
-            form = {"username": "student1", "password": password, "_xsrf": xsrf}
-            answer = browser.post(
-                f"{hub.url}/hub/login", data=form, allow_redirects=False, timeout=30
-            )
-            assert answer.status_code == status, answer.text[:300]
-            refused = "Invalid username or password" in answer.text
-            assert refused == (status == 403), answer.text[:300]
-        me = browser.get(f"{hub.url}/hub/api/user", headers={"X-XSRFToken": xsrf}, timeout=30)
-        assert me.json()["name"] == "student1"
 
-        # both students start a server and run a notebook through it, at the same time
-        students = [hubload.Student(hub, name) for name in ("student1", "student2")]
-        with ThreadPoolExecutor(2) as pool:
-            list(pool.map(hubload.Student.start, students))
-            results = list(pool.map(lambda s: s.run_notebook("01_kernel_and_bias"), students))
-        for result in results:
-            assert result["error"] is None, result
-            assert result["peak_mib"] > 50, result  # a real server and kernel were measured
+# Run in each student's kernel: what it can read, write and signal, as JSON in its home.
+PROBE = """
+import json, os, pwd
+P = json.loads({params!r})
 
-        # students get none of the teacher's tools that the shared .venv has (nbgrader)
-        for student in students:
-            base, auth = (
-                f"{hub.url}/user/{student.name}",
-                {"Authorization": f"token {student.token}"},
-            )
-            lab = requests.get(f"{base}/lab", headers=auth, timeout=60)
-            lab.raise_for_status()
-            config = json.loads(
-                re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', lab.text, re.S)[1]
-            )  # the page config JupyterLab starts from in the student's browser
-            installed = {extension["name"] for extension in config["federated_extensions"]}
-            assert "@jupyter/nbgrader" in installed, installed  # in the .venv, and
-            assert "@jupyter/nbgrader" in config["disabledExtensions"], config  # switched off
-            assert "@jupyter-widgets/jupyterlab-manager" not in config["disabledExtensions"]
-            page = requests.get(f"{base}/formgrader", headers=auth, timeout=60)
-            assert page.status_code == 404, (page.status_code, page.text[:200])
-        for name in ("student1", "student2"):
-            home = tmp_path / "hub" / "home" / name
-            assert (home / INDEX).exists() and (home / "09_training_in_a_nutshell.ipynb").exists()
+def can_read(path):
+    try:
+        if os.path.isdir(path):
+            os.listdir(path)
+        else:
+            with open(path, "rb") as f:
+                f.read(1)
+        return True
+    except PermissionError:
+        return False
 
-        # a failing cell and a dead kernel are reported, not passed over
-        for title, code in BROKEN.items():
-            cell = {"cell_type": "code", "source": code, "metadata": {}, "outputs": []}
-            cell["execution_count"] = None
-            notebook = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
-            path = title.replace(" ", "_")
-            students[1].server_api(
-                "PUT", f"/contents/{path}.ipynb", json={"type": "notebook", "content": notebook}
-            )
-            error = students[1].run_notebook(path)["error"]
-            expected = "ZeroDivisionError" if title == "raises" else "KernelLost"
-            assert error and expected in error, (title, error)
+def can_write_in(folder):
+    path = os.path.join(folder, f".probe-{{os.getpid()}}")
+    try:
+        open(path, "w").close()
+    except OSError:
+        return False
+    os.remove(path)
+    return True
 
-        running = hub.processes()
-        commands = [" ".join(p.cmdline()) for p in running]
-        listing = "\n".join(_describe(p, c) for p, c in zip(running, commands, strict=True))
-        assert sum("configurable-http-proxy" in c for c in commands) == 1, listing
-        # a server is a singleuser process the hub started; a server's own short-lived fork
-        # shows the same command line until it execs (seen in CI, under load), and is not
-        # one, but must be gone after the hub stops like everything else (checked below)
-        pids = {p.pid for p, c in zip(running, commands, strict=True) if "singleuser" in c}
-        servers = [p for p in running if p.pid in pids and _parent(p) not in pids]
-        assert len(servers) == 2, listing
+def can_signal(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except PermissionError:
+        return False
+
+from helpers.data import load_mnist  # the course, as a student runs it
+
+(images, labels), _ = load_mnist(source="bundled", verbose=False)
+result = {{
+    "mnist": list(images.shape),
+    "user": pwd.getpwuid(os.getuid()).pw_name,
+    "uid": os.getuid(),
+    "read": {{path: can_read(path) for path in P["read"]}},
+    "write": {{path: can_write_in(path) for path in P["write"]}},
+    "signal": {{str(pid): can_signal(pid) for pid in P["signal"]}},
+}}
+with open("probe.json", "w") as f:
+    json.dump(result, f)
+"""
+
+
+def _login(requests, hub, name: str, password: str):
+    """(status of the login form's answer, the browser session, its xsrf token)."""
+    browser = requests.Session()
+    browser.get(f"{hub.url}/hub/login", timeout=30).raise_for_status()
+    xsrf = browser.cookies["_xsrf"]
+    form = {"username": name, "password": password, "_xsrf": xsrf}
+    answer = browser.post(f"{hub.url}/hub/login", data=form, allow_redirects=False, timeout=30)
+    refused = "Invalid username or password" in answer.text
+    assert refused == (answer.status_code != 302), (answer.status_code, answer.text[:300])
+    return answer.status_code, browser, xsrf
+
+
+def _execute(student, session: dict, code: str) -> str | None:
+    """Run ``code`` in the kernel of ``session`` (open in ``student``'s server); the error
+    (KernelLost if the kernel died), or None."""
+    import websocket
+
+    url = student.hub.url.replace("http", "ws", 1)
+    ws = websocket.create_connection(
+        f"{url}/user/{student.name}/api/kernels/{session['kernel']['id']}/channels"
+        f"?session_id={session['id']}",
+        header=[f"Authorization: token {student.token}"],
+        timeout=60,
+    )
+    try:
+        hubload.run_cell(ws, code, session["id"])
+    except (RuntimeError, websocket.WebSocketException) as err:
+        return f"{type(err).__name__}: {err}"
+    finally:
+        ws.close()
+    return None
+
+
+def _kernels(hub, name: str) -> list[int]:
+    server = hub.server_of(name)
+    return [p.pid for p in server.children(recursive=True)] if server else []
+
+
+def test_real_hub_isolates_three_students_and_leaves_nothing(tmp_path):
+    requests = _real_hub_or_skip()
+    derived = json.loads(MEASURED.read_text(encoding="utf-8"))["derived"]
+    hub = hubload.Hub(tmp_path / "hub", students=3)
+    names, state = hub.student_names, hub.state_dir
+    try:
+        with hub:
+            passwords = _check_the_hub_with(requests, hub, derived)
+            running = hub.processes()
+            uids = {hubload._isolation().system_user(n).pw_uid for n in [*names, hub.teacher]}
+    finally:
+        # the hub removes its users as it stops; this is for a test that failed before
+        leftover = hubload._isolation().remove_system_users([*names, hub.teacher])
+    assert leftover == [], f"users the hub left behind: {leftover}"
     assert hub.proc.returncode is not None
     assert hub.strays == [], f"left running after the hub stopped: {hub.strays}"
     assert not [p.pid for p in running if p.is_running()], "a process the hub started survived"
-    # the servers' runtime folders (kernel sockets, deploy/jupyterhub_config.py) are gone too
-    assert not list(Path("/tmp").glob(f"jupyterhub-{hub.proc.pid}-*"))
+    assert sorted(hub.users_removed) == sorted([*names, hub.teacher])
+    for name in [*names, hub.teacher]:
+        assert hubload._isolation().system_user(name) is None, name
+        assert not (Path("/home") / name).exists(), name
+    import psutil
+
+    as_students = [p.pid for p in psutil.process_iter(["uids"]) if p.info["uids"].real in uids]
+    assert as_students == [], f"processes still running as a student: {as_students}"
+    cgroups = [p for p in hubload._isolation().hub_cgroups(hub.proc.pid) if p.exists()]
+    assert cgroups == [], f"cgroups left behind: {cgroups}"
+    log = (state / "jupyterhub.log").read_text()
+    for password in passwords.values():
+        assert password not in log, "an initial password was written to the hub's log"
+
+
+def _check_the_hub_with(requests, hub, derived) -> dict[str, str]:
+    """Everything the real-hub test asks of a running hub; the accounts' passwords."""
+    isolation = hubload._isolation()
+    names, teacher, state = hub.student_names, hub.teacher, hub.state_dir
+    passwords = hub.passwords()
+    assert sorted(passwords) == sorted([*names, teacher])
+    info = (state / "initial-passwords").stat()
+    assert (info.st_uid, info.st_mode & 0o777) == (0, 0o600)
+
+    # each student logs in with their own password; not as another student with it
+    for name in names:
+        assert _login(requests, hub, name, passwords[name])[0] == 302, name
+    status, intruder, _ = _login(requests, hub, names[1], passwords[names[0]])
+    assert status == 403  # the form again, "Invalid username or password"
+    assert intruder.get(f"{hub.url}/hub/api/user", timeout=30).status_code == 403
+
+    # a student replaces the initial password with one of their own
+    name, old = names[0], passwords[names[0]]
+    _, browser, _ = _login(requests, hub, name, old)
+    page = browser.get(f"{hub.url}/hub/change-password", timeout=30)
+    xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page.text)[1]  # the logged-in one
+    new = f"{old}-mine"
+    form = {"old_password": old, "new_password": new, "new_password_confirmation": new}
+    changed = browser.post(
+        f"{hub.url}/hub/change-password", data={**form, "_xsrf": xsrf}, timeout=30
+    )
+    assert "changed successfully" in changed.text, changed.text[:300]
+    assert _login(requests, hub, name, old)[0] == 403
+    assert _login(requests, hub, name, new)[0] == 302
+
+    # their servers and kernels run as their own system users, never root
+    students = [hubload.Student(hub, name) for name in names]
+    with ThreadPoolExecutor(3) as pool:
+        list(pool.map(hubload.Student.start, students))
+
+    def open_notebook(student):  # a kernel each, open while the others probe it
+        path = "probe.ipynb"
+        session = {"path": path, "name": path, "type": "notebook", "kernel": {"name": "python3"}}
+        return student.server_api("POST", "/sessions", json=session)
+
+    with ThreadPoolExecutor(3) as pool:
+        sessions = dict(zip(names, pool.map(open_notebook, students), strict=True))
+    kernels = {name: _kernels(hub, name) for name in names}
+    servers = {name: hub.server_of(name).pid for name in names}
+    for name in names:
+        entry = isolation.system_user(name)
+        assert entry.pw_uid != 0 and isolation.is_ours(entry), name
+        home = Path(entry.pw_dir)
+        assert (home.stat().st_uid, home.stat().st_mode & 0o777) == (entry.pw_uid, 0o700)
+        assert (home / INDEX).stat().st_uid == entry.pw_uid  # their own copy, theirs
+        assert (home / "09_training_in_a_nutshell.ipynb").exists()
+        for pid in [servers[name], *kernels[name]]:
+            assert psutil_uids(pid) == {entry.pw_uid}, (name, pid)
+            limits = isolation.limits_of(pid)
+            if limits["memory"] is not None:  # a cgroup: the measured figures
+                assert limits["memory"] == derived["memory_limit_mib"] * 2**20, limits
+                assert limits["cpu"] == derived["cpu_limit"], limits
+        assert "--allow-root" not in " ".join(psutil_cmdline(servers[name]))
+
+    # from inside each kernel: nothing of the others, of the teacher or of the hub
+    others = {name: [n for n in names if n != name] for name in names}
+    probes = {}
+    proxy = [p.pid for p in hub.processes() if "configurable-http-proxy" in " ".join(p.cmdline())]
+    for student in students:
+        name, home = student.name, isolation.system_user(student.name).pw_dir
+        secret = [
+            *(isolation.system_user(n).pw_dir for n in others[name]),
+            *(f"/proc/{pid}/environ" for n in others[name] for pid in [servers[n], *kernels[n]]),
+            str(ROOT / "notebooks"),
+            str(ROOT / "notebooks" / "05_sgd.ipynb"),
+            str(ROOT / "tests"),
+            str(ROOT / ".git"),
+            str(ROOT / "nbgrader_config.py"),
+            str(state / "jupyterhub.sqlite"),
+            str(state / "jupyterhub_cookie_secret"),
+            str(state / "initial-passwords"),
+        ]
+        shared = [
+            str(ROOT),
+            str(ROOT / "helpers"),
+            str(ROOT / "data"),
+            sys.prefix,
+            sys.prefix + "/bin",
+        ]
+        shared.append(str(Path(hubload.__file__).parent))  # deploy/
+        site = next(Path(sys.prefix).glob("lib/python3*/site-packages"))
+        shared.append(str(site))
+        targets = [hub.proc.pid, *proxy, *(pid for n in others[name] for pid in kernels[n])]
+        params = {
+            "read": [*secret, home, str(ROOT / "helpers" / "__init__.py")],
+            "write": [*shared, home],
+            "signal": targets,
+        }
+        probes[name] = PROBE.format(params=json.dumps(params))
+    with ThreadPoolExecutor(3) as pool:
+        errors = list(pool.map(lambda s: _execute(s, sessions[s.name], probes[s.name]), students))
+    for student, error in zip(students, errors, strict=True):
+        assert error is None, (student.name, error)
+        name, home = student.name, isolation.system_user(student.name).pw_dir
+        probe = json.loads((Path(home) / "probe.json").read_text())
+        assert probe["mnist"] == [60000, 28, 28], probe["mnist"]
+        assert (probe["user"], probe["uid"]) == (name, isolation.system_user(name).pw_uid)
+        readable = [p for p, ok in probe["read"].items() if ok]
+        assert readable == [home, str(ROOT / "helpers" / "__init__.py")], (name, readable)
+        writable = [p for p, ok in probe["write"].items() if ok]
+        assert writable == [home], (name, writable)
+        signalled = [p for p, ok in probe["signal"].items() if ok]
+        assert signalled == [], (name, signalled)
+
+    # a student over the memory limit loses their own kernel; the class goes on
+    hog = students[2]
+    grab = (derived["memory_limit_mib"] + 256) * 2**20
+    error = _execute(hog, sessions[hog.name], f"import numpy\nx = numpy.ones({grab}, 'uint8')")
+    assert error and ("KernelLost" in error or "MemoryError" in error), error
+    assert hog.server_api("GET", "/status")["started"]  # their server is still there
+    for student in students[:2]:  # the others' kernels never noticed
+        assert set(kernels[student.name]) <= set(_kernels(hub, student.name)), student.name
+
+    # students get none of the teacher's tools that the shared .venv has (nbgrader)
+    student = students[0]
+    base, auth = f"{hub.url}/user/{student.name}", {"Authorization": f"token {student.token}"}
+    lab = requests.get(f"{base}/lab", headers=auth, timeout=60)
+    lab.raise_for_status()
+    config = json.loads(
+        re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', lab.text, re.S)[1]
+    )
+    installed = {extension["name"] for extension in config["federated_extensions"]}
+    assert "@jupyter/nbgrader" in installed, installed  # in the .venv, and
+    assert "@jupyter/nbgrader" in config["disabledExtensions"], config  # switched off
+    assert "@jupyter-widgets/jupyterlab-manager" not in config["disabledExtensions"]
+    page = requests.get(f"{base}/formgrader", headers=auth, timeout=60)
+    assert page.status_code == 404, (page.status_code, page.text[:200])
+
+    # the teacher (admin) sees every student and may open their servers; a student may not
+    status, desk, xsrf = _login(requests, hub, teacher, passwords[teacher])
+    assert status == 302
+    listed = desk.get(f"{hub.url}/hub/api/users", headers={"X-XSRFToken": xsrf}, timeout=30)
+    assert set(names) <= {user["name"] for user in listed.json()}, listed.text[:300]
+    # as a browser: the hub asks the teacher to confirm opening another user's server
+    asked = desk.get(f"{base}/lab", timeout=60)
+    assert asked.status_code == 200 and "/oauth2/authorize" in asked.url, asked.url
+    form = dict(re.findall(r'type="hidden" name="(_xsrf|scopes)" value="([^"]*)"', asked.text))
+    opened = desk.post(asked.url, data=form, timeout=60)
+    assert opened.status_code == 200 and opened.url.startswith(f"{base}/lab"), opened.url
+    _, second, _ = _login(requests, hub, names[1], passwords[names[1]])
+    refused = second.get(f"{base}/lab", timeout=60)
+    assert refused.status_code == 403, (refused.url, refused.text[:200])
+
+    counted = hub.processes()
+    commands = [" ".join(p.cmdline()) for p in counted]
+    listing = "\n".join(_describe(p, c) for p, c in zip(counted, commands, strict=True))
+    assert sum("configurable-http-proxy" in c for c in commands) == 1, listing
+    # a server is a singleuser process the hub started; a server's own short-lived fork
+    # shows the same command line until it execs (seen in CI, under load), and is not one
+    pids = {p.pid for p, c in zip(counted, commands, strict=True) if "singleuser" in c}
+    started = [p for p in counted if p.pid in pids and _parent(p) not in pids]
+    assert len(started) == 3, listing
+    return passwords
+
+
+def psutil_uids(pid: int) -> set[int]:
+    import psutil
+
+    uids = psutil.Process(pid).uids()
+    return {uids.real, uids.effective, uids.saved}
+
+
+def psutil_cmdline(pid: int) -> list[str]:
+    import psutil
+
+    return psutil.Process(pid).cmdline()
 
 
 def test_update_values_rewrites_only_the_measured_lines(tmp_path, values):
