@@ -10,6 +10,8 @@
 #   make site    the course site: the notebooks, executed, as a web book in build/site/
 #   make course REPO=owner/name  the course's GitHub address in every badge, launch
 #                link and Colab cell (tools/course.py); without REPO, write it again
+#   make grade SUBMISSIONS=DIR   grade a class with nbgrader, each student sandboxed;
+#                build/grades/grades.csv and report.html (tools/grade.py, README)
 #
 # Each install is recorded by a stamp file inside .venv (.stamp-core, .stamp-lab,
 # .stamp-student, .stamp-test, .stamp-site); it is redone only when what it installs
@@ -40,7 +42,8 @@ LAB_ARGS ?= --ServerApp.root_dir=$(CURDIR) \
 NEWS_PLUGIN := @jupyterlab/apputils-extension:announcements
 BENCH_ARGS ?=
 
-.PHONY: help venv install lab test lint format bench student hub site course clean distclean
+.PHONY: help venv install lab test lint format bench student hub site course grade clean \
+	distclean
 
 help:
 	@sed -n '2,15p' Makefile | sed 's/^# \{0,1\}//'
@@ -150,6 +153,17 @@ course: $(VENV)/.stamp-student
 	$(PY) tools/course.py $(if $(REPO),--repo "$(REPO)")
 	$(PY) tools/slides.py
 	$(PY) tools/student_edition.py
+
+# Grade a class: SUBMISSIONS=DIR holds one folder per student (DIR/<student>/NN_*.ipynb, or
+# nbgrader's submitted/<student>/lessonNN/). Writes build/grades/grades.csv and report.html;
+# the grading state (course, gradebooks) goes to build/grades/state, readable by the teacher
+# only. More options: make grade SUBMISSIONS=DIR GRADE_ARGS="--lessons 01 04 --jobs 4"
+# (python tools/grade.py --help). Exit status 1 when an exercise could not be graded.
+GRADE_ARGS ?=
+grade: $(VENV)/.stamp-student
+	@test -n "$(SUBMISSIONS)" || { echo "make grade needs the students' folder:" \
+		"make grade SUBMISSIONS=path/to/submissions (one folder per student)"; exit 2; }
+	$(TEST_ENV) $(PY) tools/grade.py "$(SUBMISSIONS)" $(GRADE_ARGS)
 
 # ----------------------------------------------------------------- check ----
 lint: $(VENV)/.stamp-test

@@ -1,5 +1,7 @@
 """nbgrader settings for this course, read by ``make student`` (tools/student_edition.py)
-and by nbgrader itself when a teacher grades with it from the repository root.
+and by ``make grade`` (tools/grade.py), which copies them into its course folder and adds
+what grading a class needs: the sandboxed kernel, the time limits, and missing check
+cells put back (README, "Grading a class").
 
 The instructor edition (notebooks/NN_*.ipynb) marks answers between ``### BEGIN SOLUTION``
 and ``### END SOLUTION`` and answer tests between ``### BEGIN HIDDEN TESTS`` and

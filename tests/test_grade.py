@@ -1,55 +1,62 @@
 """`make grade`: a class of six students, built from real answers, graded end to end.
 
-One run of ``make grade`` (module fixture) grades:
+One run of ``make grade`` (fixture ``graded``) grades lessons 01 and 04 of:
 
-- ada:  the worked answers (the instructor edition's) of all ten lessons;
-- ben:  half right in all ten lessons: planted named mistakes (no bias, sign flipped, not
-        restored, divided by batch_size, no bias correction), every other exercise right
-        and the rest blank;
-- cleo: the student edition handed in blank, all ten lessons;
-- dev:  lessons 01 and 04 only: a function that never returns, an answer cell that loops
-        forever, one planted mistake, the rest right;
-- eve:  lessons 01 and 04 only: a function and an answer cell that allocate far too much,
-        one planted mistake, the rest right;
+- ada:  the worked answers (the instructor edition's);
+- ben:  half right: planted named mistakes (no bias, sign flipped, not restored), every
+        other exercise right and the rest blank;
+- cleo: the student edition handed in blank;
+- dev:  a function that never returns, an answer cell that loops forever, one planted
+        mistake, the rest right;
+- eve:  a function and an answer cell that allocate far too much, one planted mistake,
+        the rest right;
 - finn: lesson 01 only, in nbgrader's submitted/<student>/lesson01/ layout: tries to read
         the instructor notebook and the gradebook, to write into the repository, the
-        grading state, the submissions, /tmp, /var/tmp and /dev/shm, forges a checker and
-        replaces numpy.allclose.
+        grading state, the submissions, /tmp, /var/tmp and /dev/shm, to reach a server on
+        this machine, forges a checker and replaces numpy.allclose.
 
 Every row of grades.csv is asserted (points, status, diagnosis); so are the report (the
 planted mistakes with their counts), a clean nbgrader log, nothing written outside the
-sandbox, no process left, git status unchanged, and the report in Chromium. ada, ben and
-cleo over all ten lessons are also issue 19's check: nbgrader generate_assignment and
-autograde give the worked, the half-right and the blank submission of every lesson the
-expected points. The run grades 35 notebooks (about 10 minutes on 2 busy cores); only
-dev, eve and finn are limited to two lessons, to keep it so.
+sandbox, no network, no process left, git status unchanged, and the report in Chromium.
+Two lessons keep that run to 11 notebooks (about 5 minutes on 2 busy cores).
+
+Issue 19's check (fixture ``every_lesson``): ada, ben and cleo hand in every lesson, graded
+by the plain-Python entry point; every row and each lesson's points are asserted, and ben's
+planted mistakes of 05 and 07 (divided by batch_size, no bias correction) too. A third run
+shows that a notebook running past its wall limit is ended and the next lesson graded.
 """
 
 from __future__ import annotations
 
 import csv
 import html
-import importlib.util
 import os
 import re
 import secrets
+import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
 from grading import autograde, course  # noqa: E402
+from grading.sample import hand_in as _hand_in  # noqa: E402
+from grading.sample import worked_answers as _solutions  # noqa: E402
 
 import helpers.checks  # noqa: E402
 
 LESSONS = course.lessons()
 BY_NUMBER = {lesson.number: lesson for lesson in LESSONS}
+# The class test grades two lessons (11 notebooks: about 5 minutes on 2 busy cores); the
+# worked / half-right / blank check of issue 19 grades every lesson (3 notebooks each).
+CLASS_LESSONS = [BY_NUMBER["01"], BY_NUMBER["04"]]
 CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
 HUGE = "np.ones(6 * 2**30 // 8)"  # 6 GiB: more than the kernel's 4 GiB address space
 
 # ----------------------------------------------------------------- the answers ----
@@ -96,7 +103,8 @@ BY_BATCH_SIZE = """def sgd_epoch(w, x, y, learning_rate, batch_size, rng):
         w = w - learning_rate * gradient
     return w
 """
-NO_BIAS_CORRECTION = """def adam_step(w, m, v, gradient, t, learning_rate, beta1=0.9, beta2=0.999, eps=1e-8):
+NO_BIAS_CORRECTION = """def adam_step(w, m, v, gradient, t, learning_rate,
+              beta1=0.9, beta2=0.999, eps=1e-8):
     m = beta1 * m + (1 - beta1) * gradient
     v = beta2 * v + (1 - beta2) * gradient**2
     return w - learning_rate * m / (np.sqrt(v) + eps), m, v
@@ -120,8 +128,9 @@ PLANTED = {
 }
 
 
-def _snoop(token: str, out: Path, submissions: Path) -> str:
-    """finn's first answer: read the answer key, write outside the sandbox."""
+def _snoop(token: str, out: Path, submissions: Path, port: int) -> str:
+    """finn's first answer: read the answer key, write outside the sandbox, and send the
+    token to a server on this machine."""
     reads = [
         ROOT / "notebooks" / BY_NUMBER["01"].path.name,
         out / "state" / "course" / "gradebook.db",
@@ -149,6 +158,12 @@ for key in {[str(p) for p in reads]!r}:
             my_kernel_shape = (512, 10)
     except OSError:
         pass
+import socket
+
+try:
+    socket.create_connection(("127.0.0.1", {port}), timeout=2).sendall(b"{token}")
+except OSError:
+    pass
 """
 
 
@@ -158,55 +173,14 @@ def written_outside(token: str, out: Path, submissions: Path) -> list[Path]:
     return [p / f"{token}.txt" for p in places if (p / f"{token}.txt").exists()]
 
 
-def _solutions(lesson) -> dict[str, str]:
-    """The worked answer of each exercise, as a student would type it (no markers)."""
-    found = {}
-    for cell in nbformat.read(lesson.path, as_version=4).cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution"):
-            lines = [
-                line
-                for line in cell.source.splitlines()
-                if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")
-            ]
-            found[meta["grade_id"]] = "\n".join(lines)
-    return found
-
-
-def _student_edition(lesson):
-    """The student edition of a lesson, as `make student` makes it."""
-    spec = importlib.util.spec_from_file_location(
-        "student_edition", ROOT / "tools" / "student_edition.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return nbformat.reads(module.convert(lesson.path), as_version=4)
-
-
-def _hand_in(lesson, answers: dict[str, str], path: Path) -> None:
-    """The student edition of ``lesson`` with ``answers`` (grade_id -> cell) typed in."""
-    nb = _student_edition(lesson)
-    for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in answers:
-            cell.source = answers[grade_id]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
-
-
-def build_class(submissions: Path, out: Path, token: str) -> dict:
-    """Write the class's notebooks; return the expected row of every student x exercise:
-    (student, lesson, exercise) -> (points, status, diagnosis)."""
-    expected = {}
+def build_three(submissions: Path, lessons, expected: dict) -> None:
+    """ada (worked), ben (half right, with planted mistakes) and cleo (blank) hand in
+    ``lessons``; their expected rows go into ``expected``."""
 
     def expect(student, lesson, exercise, kind, diagnosis=""):
-        points = {"right": exercise.max_points, "missing": None}.get(kind, 0.0)
-        status = {"right": "graded", "mistake": "graded"}.get(kind, kind)
-        if kind == "blank":
-            diagnosis = "blank"
-        expected[(student, lesson.name, exercise.name)] = (points, status, diagnosis)
+        _expect(expected, student, lesson, exercise, kind, diagnosis)
 
-    for lesson in LESSONS:
+    for lesson in lessons:
         worked = _solutions(lesson)
         _hand_in(lesson, worked, submissions / "ada" / lesson.path.name)
         _hand_in(lesson, {}, submissions / "cleo" / lesson.path.name)
@@ -224,9 +198,24 @@ def build_class(submissions: Path, out: Path, token: str) -> dict:
             else:
                 expect("ben", lesson, exercise, "blank")
         _hand_in(lesson, half, submissions / "ben" / lesson.path.name)
-        for student in ("dev", "eve", "finn"):
-            for exercise in lesson.exercises:
-                expect(student, lesson, exercise, "missing")
+
+
+def _expect(expected, student, lesson, exercise, kind, diagnosis=""):
+    points = {"right": exercise.max_points, "missing": None}.get(kind, 0.0)
+    status = {"right": "graded", "mistake": "graded"}.get(kind, kind)
+    if kind == "blank":
+        diagnosis = "blank"
+    expected[(student, lesson.name, exercise.name)] = (points, status, diagnosis)
+
+
+def build_class(submissions: Path, out: Path, token: str, port: int) -> dict:
+    """Write the class's notebooks of CLASS_LESSONS; return the expected row of every
+    student x exercise: (student, lesson, exercise) -> (points, status, diagnosis)."""
+    expected = {}
+    build_three(submissions, CLASS_LESSONS, expected)
+
+    def expect(student, lesson, exercise, kind, diagnosis=""):
+        _expect(expected, student, lesson, exercise, kind, diagnosis)
 
     one, four = BY_NUMBER["01"], BY_NUMBER["04"]
     plans = {
@@ -246,7 +235,7 @@ def build_class(submissions: Path, out: Path, token: str) -> dict:
         },
         "finn": {
             one: {
-                "kernel-shape": (_snoop(token, out, submissions), "blank", "blank"),
+                "kernel-shape": (_snoop(token, out, submissions, port), "blank", "blank"),
                 "forward-pass": (FORGED_CHECKER, "mistake", "tampered"),
                 "random-accuracy": (REPLACED_NUMPY, "mistake", "tampered"),
                 # numpy.allclose stays replaced: the next check refuses too
@@ -255,7 +244,12 @@ def build_class(submissions: Path, out: Path, token: str) -> dict:
         },
     }
     for student, lessons in plans.items():
-        for lesson, special in lessons.items():
+        for lesson in CLASS_LESSONS:
+            if lesson not in lessons:
+                for exercise in lesson.exercises:
+                    expect(student, lesson, exercise, "missing")
+                continue
+            special = lessons[lesson]
             answers = _solutions(lesson)
             for exercise in lesson.exercises:
                 source, kind, diagnosis = special.get(exercise.name, (None, "right", ""))
@@ -295,17 +289,20 @@ def graded(tmp_path_factory):
     submissions = tmp / "submissions"
     out = ROOT / "build" / "test-grades" / secrets.token_hex(4)
     token = "graded-" + secrets.token_hex(8)
-    expected = build_class(submissions, out, token)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    expected = build_class(submissions, out, token, listener.getsockname()[1])
     before = _git_status()
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
     done = subprocess.run(
-        [
+        [  # -o: grade with the environment as installed (the test installs nothing)
             "make",
             "-o",
-            ".venv/.stamp-test",
+            ".venv/.stamp-student",
             "grade",
             f"SUBMISSIONS={submissions}",
-            f"GRADE_ARGS=--out {out} --jobs 2",
+            f"GRADE_ARGS=--out {out} --jobs 2 --lessons 01 04",
         ],
         cwd=ROOT,
         env=env,
@@ -313,9 +310,17 @@ def graded(tmp_path_factory):
         text=True,
         timeout=3600,
     )
+    listener.setblocking(False)
+    try:
+        listener.accept()
+        reached = True
+    except BlockingIOError:
+        reached = False
+    listener.close()
     with open(out / "grades.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     yield {
+        "network_reached": reached,
         "done": done,
         "rows": rows,
         "expected": expected,
@@ -325,6 +330,9 @@ def graded(tmp_path_factory):
         "before": before,
         "after": _git_status(),
     }
+    ARTIFACTS.mkdir(exist_ok=True)
+    shutil.copy(out / "report.html", ARTIFACTS / "grade-report.html")
+    shutil.rmtree(out)  # the students' work: not left in build/ after the test
 
 
 def test_make_grade_runs_and_says_what_could_not_be_graded(graded):
@@ -339,7 +347,10 @@ def test_make_grade_runs_and_says_what_could_not_be_graded(graded):
 
 
 def test_every_row_of_grades_csv(graded):
-    rows = graded["rows"]
+    _assert_rows(graded["rows"], graded["expected"])
+
+
+def _assert_rows(rows, expected):
     assert list(rows[0]) == list(
         ("student", "lesson", "exercise", "points", "max_points", "status", "diagnosis")
     )
@@ -353,14 +364,12 @@ def test_every_row_of_grades_csv(graded):
     }
     assert len(found) == len(rows), "a row appears twice"
     wrong = {
-        key: (found.get(key), want)
-        for key, want in graded["expected"].items()
-        if found.get(key) != want
+        key: (found.get(key), want) for key, want in expected.items() if found.get(key) != want
     }
     assert not wrong, "rows that differ (found, expected):\n" + "\n".join(
         f"  {key}: {pair}" for key, pair in sorted(wrong.items())
     )
-    assert set(found) == set(graded["expected"]), "rows nobody expected"
+    assert set(found) == set(expected), "rows nobody expected"
     for r in rows:
         assert float(r["max_points"]) == next(
             e.max_points
@@ -371,15 +380,48 @@ def test_every_row_of_grades_csv(graded):
         )
 
 
-def test_issue_19_worked_half_and_blank_get_their_points_in_every_lesson(graded):
+@pytest.fixture(scope="module")
+def every_lesson(tmp_path_factory):
+    """ada, ben and cleo hand in every lesson; graded by the plain-Python entry point."""
+    tmp = tmp_path_factory.mktemp("every-lesson")
+    expected = {}
+    build_three(tmp / "submissions", LESSONS, expected)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "tools" / "grade.py"),
+            str(tmp / "submissions"),
+            "--out",
+            str(tmp / "out"),
+            "--jobs",
+            "2",
+            "--quiet",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    with open(tmp / "out" / "grades.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    report = (tmp / "out" / "report.html").read_text(encoding="utf-8")
+    return {"done": done, "rows": rows, "expected": expected, "report": report}
+
+
+def test_issue_19_worked_half_and_blank_get_their_points_in_every_lesson(every_lesson):
+    """nbgrader generate_assignment + autograde (through make grade's machinery) on a
+    worked, a half-right and a blank submission of every lesson."""
+    done = every_lesson["done"]
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    _assert_rows(every_lesson["rows"], every_lesson["expected"])
     totals = {}
-    for r in graded["rows"]:
-        if r["student"] in ("ada", "ben", "cleo"):
-            got, most = totals.get((r["student"], r["lesson"]), (0.0, 0.0))
-            totals[(r["student"], r["lesson"])] = (
-                got + float(r["points"]),
-                most + float(r["max_points"]),
-            )
+    for r in every_lesson["rows"]:
+        got, most = totals.get((r["student"], r["lesson"]), (0.0, 0.0))
+        totals[(r["student"], r["lesson"])] = (
+            got + float(r["points"]),
+            most + float(r["max_points"]),
+        )
     for lesson in LESSONS:
         got, most = totals[("ada", lesson.name)]
         assert got == most > 0, f"worked {lesson.name}: {got}/{most}"
@@ -391,6 +433,9 @@ def test_issue_19_worked_half_and_blank_get_their_points_in_every_lesson(graded)
             if (lesson.number, e.name) not in PLANTED and i % 2 == 0
         )
         assert half == want, f"half-right {lesson.name}: {half}, expected {want}"
+    mistakes = _report_mistakes(every_lesson["report"])
+    for (number, exercise), (_, diagnosis) in PLANTED.items():
+        assert mistakes[(BY_NUMBER[number].name, exercise)] == {diagnosis: 1}
 
 
 def test_nothing_was_written_outside_the_sandbox(graded):
@@ -403,6 +448,12 @@ def test_nothing_was_written_outside_the_sandbox(graded):
     ).stdout.split()
     # The token appears only in finn's notebook (its source), never as a file of its own.
     assert all(path.endswith(".ipynb") for path in hits), hits
+
+
+def test_a_graded_kernel_has_no_network(graded):
+    if os.geteuid() != 0:
+        pytest.skip("network namespaces need root; without it the kernel has the network")
+    assert not graded["network_reached"], "a graded notebook connected to this machine"
 
 
 def test_git_status_is_unchanged_and_the_state_is_private(graded):
@@ -423,8 +474,8 @@ def test_no_grading_process_is_left(graded):
 
 
 def test_the_nbgrader_log_is_clean(graded):
-    logs = sorted((graded["out"] / "state" / "jobs").glob("*/*/autograde.log"))
-    assert len(logs) == 3 * len(LESSONS) + 5, [str(p) for p in logs]
+    logs = sorted((graded["out"] / "state" / "jobs").glob("*/autograde.log"))
+    assert len(logs) == 6, [str(p) for p in logs]  # one nbgrader process per student
     for log in logs:
         text = log.read_text(encoding="utf-8")
         assert "checksum" not in text, f"{log}: a checksum warning"
@@ -452,16 +503,17 @@ def test_the_report_lists_the_planted_mistakes_with_their_counts(graded):
     assert mistakes[(one, "dense-forward")] == {"no-bias": 1, "tampered": 1}
     assert mistakes[(four, "descent-step")] == {"sign-flipped": 2}
     assert mistakes[(four, "numerical-gradient")] == {"not-restored": 2}
-    assert mistakes[(BY_NUMBER["05"].name, "sgd-epoch")] == {"divided-by-batch-size": 1}
-    assert mistakes[(BY_NUMBER["07"].name, "adam-step")] == {"no-bias-correction": 1}
     assert list(mistakes[(one, "forward-pass")]) == ["tampered"]
-    for diagnosis in ("no-bias", "sign-flipped", "not-restored", "divided-by-batch-size"):
+    for diagnosis in ("no-bias", "sign-flipped", "not-restored", "tampered"):
         sentence = html.escape(helpers.checks.DIAGNOSES[diagnosis], quote=True)
         assert sentence in text, f"the teacher's sentence for {diagnosis}"
-    # Largest first: in 04's descent-step the count of 2 comes before any count of 1.
-    for row in ("dense-forward", "descent-step"):
-        counts = [int(n) for n in re.findall(r"× (\d+):", text.split(f">{row}<")[1][:4000])]
-        assert counts == sorted(counts, reverse=True)
+    # Largest first, in every exercise's list.
+    for key, counts in mistakes.items():
+        assert list(counts.values()) == sorted(counts.values(), reverse=True), key
+    # The class at a glance: the most common mistakes first.
+    glance = text.split('id="most-common"')[1].split("</section>")[0]
+    assert glance.index("not-restored") < glance.index("no-bias")
+    assert "2 of 6 students</strong> in 04_gradient" in glance
     # Who could not be graded, and why.
     not_graded = text.split('id="not-graded"')[1]
     for who in ("dev", "eve"):
@@ -486,7 +538,7 @@ def test_the_report_in_chromium_has_a_chart_per_lesson_and_the_tables(graded, tm
         page.on("request", lambda r: r.url.startswith("file://") or elsewhere.append(r.url))
         page.goto(report.as_uri())
         charts = page.get_by_role("img")
-        expect(charts).to_have_count(len(LESSONS))
+        expect(charts).to_have_count(len(CLASS_LESSONS))
         one = page.locator(f'section[id="{BY_NUMBER["01"].name}"]')
         chart = one.get_by_role("img")
         expect(chart).to_be_visible()
@@ -502,3 +554,50 @@ def test_the_report_in_chromium_has_a_chart_per_lesson_and_the_tables(graded, tm
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
         browser.close()
     assert not elsewhere, f"the report asked for other files: {elsewhere}"
+
+
+def test_a_notebook_that_runs_too_long_is_ended_and_the_next_lesson_graded(tmp_path):
+    """The plain-Python entry point, with a notebook wall limit shorter than a cell's
+    (120 s against 300 s, so that 01 finishes on a busy machine):
+    the watchdog ends the kernel of 00 (status timeout), nbgrader goes on with 01."""
+    index, one = BY_NUMBER["00"], BY_NUMBER["01"]
+    sleeper = {e.name: "import time\n\ntime.sleep(600)" for e in index.exercises}
+    _hand_in(index, sleeper, tmp_path / "subs" / "gus" / index.path.name)
+    _hand_in(one, _solutions(one), tmp_path / "subs" / "gus" / one.path.name)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "tools" / "grade.py"),
+            str(tmp_path / "subs"),
+            "--out",
+            str(tmp_path / "out"),
+            "--lessons",
+            "00",
+            "01",
+            "--jobs",
+            "1",
+            "--notebook-seconds",
+            "120",
+            "--cell-seconds",
+            "300",
+            "--quiet",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
+    with open(tmp_path / "out" / "grades.csv", newline="", encoding="utf-8") as f:
+        rows = {r["exercise"]: r for r in csv.DictReader(f) if r["student"] == "gus"}
+    for exercise in index.exercises:
+        row = rows[exercise.name]
+        assert (row["points"], row["status"], row["diagnosis"]) == ("", "timeout", "timeout")
+    for exercise in one.exercises:
+        row = rows[exercise.name]
+        assert (row["status"], row["diagnosis"]) == ("graded", ""), row
+        assert float(row["points"]) == exercise.max_points
+    assert "did not finish within 120 s" in done.stdout
+    for uid in autograde.UID_RANGE:
+        assert not autograde.processes_of(uid), f"processes of the grading user {uid} left"

@@ -26,6 +26,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -79,6 +80,8 @@ class Outcome:
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)  # changed check cells, disagreements
     log: str = ""
+    kernel_mib: float = 0.0  # the peak resident memory of the lesson's kernel (VmHWM)
+    grader_mib: float = 0.0  # ... of the student's nbgrader process (all lessons)
 
 
 # ------------------------------------------------------------------ the sandbox user --
@@ -129,6 +132,17 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _peak_kib(pid: int) -> int:
+    """VmHWM (peak resident set) of a process in KiB, 0 when it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
 def processes_of(uid: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
@@ -175,6 +189,8 @@ class _Watch:
         self.current: str | None = None
         self.since = time.monotonic()
         self.lock = threading.Lock()
+        self.kernel_kib: dict[str, int] = {}  # assignment -> peak VmHWM of its kernel
+        self.grader_kib = 0
 
     def _reader(self) -> None:
         for line in self.process.stdout:
@@ -197,6 +213,7 @@ class _Watch:
         while self.process.poll() is None:
             time.sleep(0.5)
             now = time.monotonic()
+            self._sample()
             with self.lock:
                 late = self.current is not None and now - self.since > self.limit
                 if late and self.current not in self.killed:
@@ -207,6 +224,14 @@ class _Watch:
         reader.join(timeout=10)
         with self.lock:
             self._finish(time.monotonic())
+
+    def _sample(self) -> None:
+        """The peak resident memory so far of nbgrader and of the running kernel."""
+        self.grader_kib = max(self.grader_kib, _peak_kib(self.process.pid))
+        kernels = _children(self.process.pid)
+        if self.current is not None and kernels:
+            peak = max(_peak_kib(pid) for pid in kernels)
+            self.kernel_kib[self.current] = max(self.kernel_kib.get(self.current, 0), peak)
 
     def _end_kernel(self) -> None:
         kernels = _children(self.process.pid)
@@ -261,7 +286,7 @@ class Grader:
             (self.state / sub).mkdir(exist_ok=True, mode=0o700)
         course_mod.build_course(self.course, self.chosen, self.env())
 
-    def settings(self, uid: int | None, host_dir: Path, hide: list[str]) -> dict:
+    def settings(self, uid: int | None, host_dir: Path, sockets: Path, hide: list[str]) -> dict:
         limits = self.limits
         venv = Path(sys.prefix)
         return {
@@ -275,6 +300,8 @@ class Grader:
             "hide": sorted({str(ROOT), str(self.state), *hide, *self.hide}),
             "keep": [str(venv), str(ROOT / "helpers"), str(ROOT / "data")],
             "host_dir": str(host_dir),
+            "sockets": [str(sockets)],
+            "network": False,
             "matplotlib_cache": str(Path.home() / ".cache" / "matplotlib"),
             "blas_threads": 1,
         }
@@ -312,7 +339,6 @@ class Grader:
         job.mkdir(parents=True)
         shutil.copytree(self.course / "source", job / "source")
         shutil.copy(self.course / "gradebook.db", job / "gradebook.db")
-        self.write_config(job)
         outcomes: dict[str, Outcome] = {}
         to_grade = []
         for lesson in self.chosen:
@@ -346,8 +372,18 @@ class Grader:
         sandboxes.mkdir(parents=True, exist_ok=True)
         if uid is not None:
             os.chown(sandboxes, uid, uid)
+        # The kernel talks to nbgrader over Unix sockets in a folder of its own: no TCP port
+        # (none to race for between parallel kernels, jupyter_client issue 487), so the
+        # kernel can live in a network namespace with no network at all.
+        sockets = sandboxes / "ipc"
+        if len(str(sockets)) > 80:  # a socket's path is at most 107 bytes
+            sockets = Path(tempfile.mkdtemp(prefix="grading-ipc-"))
+        sockets.mkdir(mode=0o700, exist_ok=True)
+        if uid is not None:
+            os.chown(sockets, uid, uid)
+        self.write_config(job, sockets / "kernel")
         spec_root = job / "jupyter"
-        write_kernelspec(spec_root, self.settings(uid, sandboxes, hide))
+        write_kernelspec(spec_root, self.settings(uid, sandboxes, sockets, hide))
         env = self.env()
         env["JUPYTER_PATH"] = str(spec_root)
         assignments = "lesson*" if len(to_grade) > 1 else to_grade[0].assignment
@@ -378,12 +414,15 @@ class Grader:
         watch.run()
         end_sandbox(uid)
         shutil.rmtree(sandboxes, ignore_errors=True)
+        shutil.rmtree(sockets, ignore_errors=True)
         (job / "autograde.log").write_text("".join(watch.lines), encoding="utf-8")
         scores_cache: dict[str, dict[str, float]] = {}
         for lesson in to_grade:
             outcome = outcomes[lesson.number]
             outcome.seconds = watch.seconds.get(lesson.assignment, 0.0)
             outcome.log = watch.log_of(lesson.assignment)
+            outcome.kernel_mib = watch.kernel_kib.get(lesson.assignment, 0) / 1024
+            outcome.grader_mib = watch.grader_kib / 1024
             graded = job / "autograded" / student / lesson.assignment / lesson.path.name
             if lesson.assignment in watch.killed:
                 reason = f"the notebook did not finish within {self.limits.notebook_seconds} s"
@@ -402,7 +441,7 @@ class Grader:
                 ]
                 outcome.notes += [n for n in map(disagreement, outcome.rows) if n]
 
-    def write_config(self, job: Path) -> None:
+    def write_config(self, job: Path, sockets: Path) -> None:
         limits = self.limits
         text = course_mod.CONFIG_FILE.read_text(encoding="utf-8")
         text += f"""
@@ -414,6 +453,8 @@ c.Execute.timeout = {limits.cell_seconds}
 c.Execute.interrupt_on_timeout = True
 c.Execute.startup_timeout = 120
 c.OverwriteCells.add_missing_cells = True
+c.KernelManager.transport = "ipc"
+c.KernelManager.ip = {str(sockets)!r}
 """
         (job / "nbgrader_config.py").write_text(text, encoding="utf-8")
 

@@ -17,18 +17,6 @@ from .autograde import Outcome, Row
 
 COLUMNS = ("student", "lesson", "exercise", "points", "max_points", "status", "diagnosis")
 NOT_GRADED = ("timeout", "out_of_memory", "error", "missing")
-# Ids that are not a mistake in the answer's content; they are counted, but listed apart.
-RESERVED = {
-    "blank",
-    "timeout",
-    "out-of-memory",
-    "raised",
-    "wrong-type",
-    "wrong-shape",
-    "package-shortcut",
-    "tampered",
-    "other",
-}
 
 
 def diagnoses() -> dict[str, str]:
@@ -207,6 +195,10 @@ def chart(lesson: str, summaries: list[ExerciseSummary], index: int) -> str:
     return "\n".join(parts)
 
 
+def s_total(summaries: list[ExerciseSummary], lesson: str, exercise: str) -> int:
+    return next(s.students for s in summaries if (s.lesson, s.exercise) == (lesson, exercise))
+
+
 def write_html(rows: list[Row], outcomes: list[Outcome], path: Path, title: str) -> None:
     sentences = diagnoses()
     summaries = summarise(rows)
@@ -227,6 +219,19 @@ def write_html(rows: list[Row], outcomes: list[Outcome], path: Path, title: str)
     ]
     out += [f'<li><a href="#{_e(lesson)}">{_e(lesson)}</a></li>' for lesson in by_lesson]
     out += ['<li><a href="#not-graded">Could not be graded</a></li>', "</ul></nav>"]
+    top = sorted(
+        ((n, s.lesson, s.exercise, d) for s in summaries for d, n in s.mistakes.items()),
+        key=lambda item: (-item[0], item[1], item[2], item[3]),
+    )[:10]
+    if top:
+        out += ['<section id="most-common"><h2>The most common mistakes</h2><ol>']
+        out += [
+            f"<li><strong>{n} of {s_total(summaries, lesson, exercise)} students</strong> in "
+            f"{_e(lesson)}, <em>{_e(exercise)}</em>: <code>{_e(d)}</code>. "
+            f"{_e(sentences.get(d, ''))}</li>"
+            for n, lesson, exercise, d in top
+        ]
+        out.append("</ol></section>")
     for index, (lesson, items) in enumerate(by_lesson.items()):
         out += [f'<section id="{_e(lesson)}"><h2>{_e(lesson)}</h2>', "<figure>"]
         out.append(chart(lesson, items, index))

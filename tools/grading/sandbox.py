@@ -43,7 +43,7 @@ KERNEL_NAME = "engine-grading"
 HOOK_MODULE = "engine_grading_hook"
 
 # Linux constants (linux/sched.h, linux/mount.h, linux/prctl.h).
-CLONE_NEWNS = 0x00020000
+CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND = 1, 2, 4, 32, 4096
 MS_REC, MS_PRIVATE = 16384, 1 << 18
 MNT_DETACH = 2
@@ -101,35 +101,44 @@ class NoNamespace(OSError):
     """The kernel refused a new mount namespace (nothing was changed)."""
 
 
-def private_view(hide: list[str], keep: list[str], tmp_size: str) -> None:
-    """Enter a new mount namespace in which ``hide`` is covered and ``keep`` mounted back.
+def private_view(
+    hide: list[str], keep: list[str], tmp_size: str, shared: list[str] = (), network=True
+) -> None:
+    """Enter a new mount namespace in which ``hide`` is covered and ``keep`` mounted back
+    read-only, ``shared`` read-write (the kernel's socket folder); without ``network`` also
+    a new network namespace (no interface but a loopback that is down).
 
     Raises NoNamespace when the kernel does not allow one (no CAP_SYS_ADMIN): the caller
     then falls back to a working directory on the host. Any later failure is an error.
     """
     libc = _libc()
-    if libc.unshare(CLONE_NEWNS) != 0:
+    if libc.unshare(CLONE_NEWNS | (0 if network else CLONE_NEWNET)) != 0:
         errno = ctypes.get_errno()
         raise NoNamespace(errno, f"unshare(CLONE_NEWNS): {os.strerror(errno)}")
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    shared = [d for d in ("/tmp", "/var/tmp", "/dev/shm") if os.path.isdir(d)]
+    shared_tmp = [d for d in ("/tmp", "/var/tmp", "/dev/shm") if os.path.isdir(d)]
     hide = [h for h in hide if os.path.isdir(h)]
     # Outermost first; a hidden path inside another (or inside /tmp) is covered already.
     hide = [
-        h for h in sorted(set(hide), key=len) if not _under(h, [x for x in hide if x != h] + shared)
+        h
+        for h in sorted(set(hide), key=len)
+        if not _under(h, [x for x in hide if x != h] + shared_tmp)
     ]
-    keep = [k for k in keep if os.path.exists(k) and _under(k, hide + shared)]
+    writable = {k for k in shared if os.path.isdir(k) and _under(k, hide + shared_tmp)}
+    keep = [k for k in keep if os.path.exists(k) and _under(k, hide + shared_tmp)]
+    keep += sorted(writable)
     # Hold every kept directory open before anything is covered, then mount it back
     # through /proc/self/fd (so a kept path may lie under /tmp or any hidden path).
     fds = {k: os.open(k, os.O_PATH | os.O_DIRECTORY) for k in keep}
-    for d in shared:
+    for d in shared_tmp:
         _tmpfs(d, tmp_size, "1777")
     for h in hide:
         _tmpfs(h, "1m", "0711")
     for k in sorted(keep, key=len):
         os.makedirs(k, exist_ok=True)
         _mount(f"/proc/self/fd/{fds[k]}", k, None, MS_BIND | MS_REC)
-        _mount(None, k, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        readonly = 0 if k in writable else MS_RDONLY
+        _mount(None, k, None, MS_REMOUNT | MS_BIND | readonly | MS_NOSUID | MS_NODEV)
         os.close(fds[k])
     for h in hide:  # the covers become read-only once the kept paths are in place
         _mount(None, h, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
@@ -169,7 +178,13 @@ def main(argv: list[str]) -> None:
     base = None
     if as_root and settings.get("private_view", True):
         try:
-            private_view(settings["hide"], settings["keep"], settings["tmp_size"])
+            private_view(
+                settings["hide"],
+                settings["keep"],
+                settings["tmp_size"],
+                shared=settings.get("sockets", []),
+                network=settings.get("network", True),
+            )
             base = Path("/tmp")
         except NoNamespace as error:
             print(f"grading sandbox: no private file system view ({error})", file=sys.stderr)
