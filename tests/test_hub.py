@@ -161,6 +161,194 @@ def test_image_environment_matches_pyproject():
     test_environment.test_env_python_pin_is_visible_to_repo2docker(env)
 
 
+# ------------------------------------------------------ who may log in where --
+def _extra_config(values) -> str:
+    return values["hub"]["extraConfig"]["10-course-accounts"]
+
+
+def _hub_config(values, teachers, students):
+    from traitlets.config import Config
+
+    config = Config(copy.deepcopy(values["hub"]["config"]))
+    config.Authenticator.admin_users = teachers
+    config.Authenticator.allowed_users = students
+    return config
+
+
+@pytest.mark.parametrize(
+    ("teachers", "students"),
+    [
+        (["SET-THE-TEACHER"], ["SET-THE-STUDENTS"]),  # as shipped
+        (["ada"], ["SET-THE-STUDENTS"]),
+        (["SET-THE-TEACHER"], ["alan", "grace"]),
+        ([], ["alan"]),
+        (["ada"], []),
+    ],
+)
+def test_values_hub_refuses_to_start_until_the_names_are_set(values, teachers, students):
+    pytest.importorskip("nativeauthenticator")
+    c = _hub_config(values, teachers, students)
+    with pytest.raises(SystemExit, match="set hub.config.Authenticator.admin_users"):
+        exec(_extra_config(values), {"c": c})
+
+
+def test_values_authenticator_has_no_signup_and_no_open_door(values):
+    nativeauthenticator = pytest.importorskip("nativeauthenticator")
+    assert values["hub"]["config"]["NativeAuthenticator"]["enable_signup"] is False
+    c = _hub_config(values, ["ada"], ["alan", "grace"])
+    exec(_extra_config(values), {"c": c})  # names set: the hub starts
+    authenticator = c.JupyterHub.authenticator_class
+    assert issubclass(authenticator, nativeauthenticator.NativeAuthenticator)
+    routes = [
+        route
+        for route, *_ in authenticator.get_handlers(authenticator.__new__(authenticator), None)
+    ]
+    assert routes == ["/change-password", "/change-password/([^/]+)"]  # no sign-up, no approval
+
+
+def test_values_proxy_is_reached_only_over_tls(values):
+    service = values["proxy"]["service"]["type"]
+    https = values["proxy"].get("https", {}).get("enabled", False)
+    assert service == "ClusterIP" or https, f"a {service} proxy without https"
+    assert "ClusterIP" in VALUES.read_text(encoding="utf-8").split("proxy:")[0]  # documented
+
+
+# --------------------------------------------------------- the students' image --
+def test_image_context_holds_the_student_edition_only(tmp_path):
+    image_context = _load(DEPLOY / "image_context.py")
+    out = tmp_path / "context"
+    files = image_context.build(out)
+    relative = {p.relative_to(out).as_posix() for p in files}
+    student = {
+        f"notebooks/student/{p.name}" for p in (ROOT / "notebooks" / "student").glob("*.ipynb")
+    }
+    assert student and student <= relative  # the whole student edition, and what it needs
+    for needed in (
+        "environment.yml",
+        "pyproject.toml",
+        "README.md",
+        "helpers/__init__.py",
+        "data/mnist.npz",
+    ):
+        assert needed in relative, needed
+    notebooks = {name for name in relative if name.endswith(".ipynb")}
+    assert notebooks == student, sorted(notebooks - student)
+    instructor = {p.read_bytes() for p in (ROOT / "notebooks").glob("*.ipynb")}
+    assert instructor  # the answer key exists, and none of it is in the context:
+    for path in files:
+        content = path.read_bytes()
+        assert content not in instructor, path
+        for marker in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS"):
+            assert marker.encode() not in content, (path, marker)
+    tops = {name.split("/")[0] for name in relative}
+    assert tops == {
+        "environment.yml",
+        "pyproject.toml",
+        "README.md",
+        "helpers",
+        "data",
+        "notebooks",
+    }
+
+
+def test_image_context_check_finds_an_instructor_notebook(tmp_path):
+    image_context = _load(DEPLOY / "image_context.py")
+    out = tmp_path / "context"
+    image_context.build(out)
+    leak = sorted((ROOT / "notebooks").glob("*.ipynb"))[1]
+    (out / "notebooks" / "student" / leak.name).write_bytes(leak.read_bytes())
+    with pytest.raises(ValueError, match=f"notebooks/student/{leak.name}: an instructor notebook"):
+        image_context.check(out)
+    with pytest.raises(FileExistsError, match="exists"):
+        image_context.build(out)
+
+
+# ------------------------------------------------------- one machine's layers --
+LOCAL, NETWORK = "127.0.0.1", "0.0.0.0"
+
+
+@pytest.mark.parametrize(
+    ("ip", "isolated", "tls", "insecure", "expected"),
+    [
+        (LOCAL, False, False, False, "http://127.0.0.1:8000"),
+        ("localhost", True, False, False, "http://localhost:8000"),
+        ("::1", True, False, False, "http://[::1]:8000"),
+        (LOCAL, True, True, False, "https://127.0.0.1:8000"),
+        (NETWORK, True, True, False, "https://0.0.0.0:8000"),
+        (NETWORK, True, False, True, "http://0.0.0.0:8000 WARNING"),
+        (NETWORK, True, False, False, "needs TLS"),
+        ("192.0.2.7", True, False, False, "needs TLS"),
+        (NETWORK, False, True, False, "without root"),  # not isolated: never the network
+        (NETWORK, False, False, True, "without root"),
+    ],
+)
+def test_bind_url_needs_tls_or_a_warning_off_localhost(
+    tmp_path, ip, isolated, tls, insecure, expected
+):
+    isolation = _load(DEPLOY / "isolation.py")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert.write_text("x")
+    key.write_text("x")
+    tls_files = {"ssl_cert": str(cert), "ssl_key": str(key)} if tls else {}
+    if "://" not in expected:
+        with pytest.raises(SystemExit, match=expected):
+            isolation.bind_url(ip, 8000, isolated, insecure=insecure, **tls_files)
+        return
+    url, warnings = isolation.bind_url(ip, 8000, isolated, insecure=insecure, **tls_files)
+    assert url == expected.split()[0]
+    assert bool(warnings) == expected.endswith("WARNING")
+    assert all("unencrypted" in w for w in warnings)
+
+
+def test_bind_url_needs_both_tls_files(tmp_path):
+    isolation = _load(DEPLOY / "isolation.py")
+    with pytest.raises(SystemExit, match="go together"):
+        isolation.bind_url(NETWORK, 8000, True, ssl_cert=str(tmp_path / "cert.pem"))
+    with pytest.raises(SystemExit, match="no such file"):
+        isolation.bind_url(NETWORK, 8000, True, ssl_cert="/nonexistent", ssl_key="/nonexistent")
+
+
+def test_lock_repository_closes_all_but_what_kernels_import(tmp_path):
+    isolation = _load(DEPLOY / "isolation.py")
+    repo = tmp_path / "repo"
+    for folder in (".venv/bin", "helpers", "data", "notebooks/student", "tests", ".git"):
+        (repo / folder).mkdir(parents=True)
+    for file in ("notebooks/05_sgd.ipynb", "helpers/layers.py", "README.md", ".venv/bin/python"):
+        (repo / file).write_text("x")
+    for path in [repo, *repo.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    (repo / "helpers" / "layers.py").chmod(0o666)  # anyone could change what kernels run
+    (repo / ".venv" / "bin").chmod(0o777)
+    changed = isolation.lock_repository(repo, repo / ".venv")
+    assert changed
+    mode = lambda name: (repo / name).stat().st_mode & 0o777  # noqa: E731
+    assert mode(".") == 0o751  # reachable by name, not listed
+    for closed in ("notebooks", "tests", ".git", "README.md"):
+        assert mode(closed) & 0o007 == 0, closed
+    for kept in ("helpers", "data", ".venv"):
+        assert mode(kept) == 0o755, kept
+    assert mode("helpers/layers.py") == 0o644
+    assert mode(".venv/bin") == 0o755
+    assert isolation.lock_repository(repo, repo / ".venv") == []  # a second start: nothing
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("nobody", "not created by this hub"),  # an account of the system
+        ("root", "not created by this hub"),
+        ("Student1", "is not a user name"),
+        ("student-1", "is not a user name"),
+        ("1student", "is not a user name"),
+    ],
+)
+def test_ensure_system_user_never_takes_an_account_it_did_not_make(name, error):
+    isolation = _load(DEPLOY / "isolation.py")
+    with pytest.raises((RuntimeError, ValueError), match=error):
+        isolation.ensure_system_user(name)
+    assert isolation.remove_system_users([name]) == []  # and never removes one
+
+
 # -------------------------------------------------------------- a real hub --
 def _missing(what: str) -> None:
     if os.environ.get("CI", "").lower() in ("true", "1"):
