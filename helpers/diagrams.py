@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .plots import WRONG, finite
+from .plots import LANDSCAPE, PATH, RUN_COLORS, WRONG, describe_figures, finite
 
 __all__ = ["STEPS", "integer_epoch_ticks", "plot_loss_gallery", "plot_training_loop"]
 
@@ -28,7 +28,7 @@ STEPS = (
 )
 
 _BOX_WIDTH, _BOX_HEIGHT, _GAP = 1.9, 1.15, 0.55
-_STEP_COLOR, _EPOCH_COLOR = "tab:blue", "tab:orange"
+_STEP_COLOR, _EPOCH_COLOR = LANDSCAPE, PATH
 _CURVES = ("training", "validation")
 
 
@@ -42,6 +42,7 @@ def plot_training_loop(ax=None):
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
+    describe_figures()
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 3.1), layout="constrained")
     lefts = [i * (_BOX_WIDTH + _GAP) for i in range(len(STEPS))]
@@ -151,6 +152,7 @@ def plot_loss_gallery(runs, ncols: int = 2, guess_loss: float | None = None, yma
         raise ValueError(f"ncols must be 1, 2 or 3 (legible at notebook width), got {ncols}.")
     if not runs:
         raise ValueError("runs is empty; pass {title: {'training': [...]}, ...}.")
+    describe_figures()
     nrows = -(-len(runs) // ncols)
     fig, axes = plt.subplots(
         nrows,
@@ -166,12 +168,19 @@ def plot_loss_gallery(runs, ncols: int = 2, guess_loss: float | None = None, yma
     for ax, (title, run) in zip(axes.flat, runs.items(), strict=False):
         off_chart = []
         per_epoch = run.get("per_epoch", 1)
-        for name, style in (("training", "o-"), ("validation", "s--")):
+        for k, (name, style) in enumerate((("training", "o-"), ("validation", "s--"))):
             if name not in run:
                 continue
             losses = finite(run[name])
             epochs = np.arange(1, len(losses) + 1) / per_epoch
-            ax.plot(epochs, np.minimum(losses, top), style, ms=4, label=f"{name} loss")
+            ax.plot(
+                epochs,
+                np.minimum(losses, top),
+                style,
+                color=RUN_COLORS[k],
+                ms=4,
+                label=f"{name} loss",
+            )
             off_chart += [
                 f"{name} {v:.3g} (epoch {e:g})"
                 for e, v in zip(epochs, losses, strict=True)

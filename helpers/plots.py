@@ -16,7 +16,10 @@ import functools
 import numpy as np
 
 __all__ = [
+    "PALETTE",
     "RUN_COLORS",
+    "RUN_LINESTYLES",
+    "RUN_MARKERS",
     "TrajectoryArtists",
     "finite",
     "landscape_grid",
@@ -27,30 +30,40 @@ __all__ = [
     "plot_losses",
     "plot_lr_sweep",
     "plot_trajectory",
+    "run_style",
+    "show",
     "show_digits",
     "show_kernel",
     "smooth",
     "use_notebook_style",
+    "describe",
+    "describe_figures",
 ]
 
-WRONG = "tab:red"
-PATH = "tab:orange"
-MINIMUM = "tab:green"
-RUN_COLORS = (
-    "tab:orange",
-    "tab:purple",
-    "tab:brown",
-    "tab:pink",
-    "tab:olive",
-    "tab:cyan",
-    "tab:gray",
-    "black",
-    "gold",
-    "navy",
-)
+PALETTE = {
+    "orange": "#E69F00",
+    "blue": "#0072B2",
+    "bluish green": "#009E73",
+    "reddish purple": "#CC79A7",
+    "vermillion": "#D55E00",
+    "sky blue": "#56B4E9",
+    "black": "#000000",
+}
+"""Okabe and Ito's colours for colour-blind readers (their yellow left out: it is barely
+visible on white). Simulated with colorspacious at full deuteranopia, protanopia and
+tritanopia, any two stay at least ΔE 10 apart in CAM02-UCS (tests/test_plots.py)."""
+WRONG = PALETTE["vermillion"]
+PATH = PALETTE["orange"]
+MINIMUM = PALETTE["bluish green"]
+LANDSCAPE = "#1F77B4"  # the loss landscape's curve and contour lines
+RUN_COLORS = tuple(PALETTE.values())
 """One colour per run, in order: ``plot_losses`` uses them, so pass ``color=RUN_COLORS[k]``
-to ``plot_trajectory`` to draw run k's path in the colour of its loss curve. (Blue is the
-landscape, green its minima, red a warning.)"""
+to ``plot_trajectory`` to draw run k's path in the colour of its loss curve. (Blue lines
+are the landscape, a green star its minimum, vermillion a warning.)"""
+RUN_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "<")
+RUN_LINESTYLES = ("-", "--", "-.", ":")
+"""Colour is never the only cue: run k also gets ``RUN_MARKERS[k]`` and
+``RUN_LINESTYLES[k % 4]`` (see ``run_style``), so curves differ in print and to every eye."""
 WIDTH = 9.5
 """Widest figure, in inches: a JupyterLab notebook column at a 1280 px window is about
 950 px, so at 100 dpi a figure this wide is shown at full size and no label shrinks."""
@@ -74,7 +87,9 @@ def use_notebook_style() -> None:
 
 
 def _new_axes(ax, figsize=(5, 3.5)):
-    """``ax`` itself, or the Axes of a new pyplot figure (shown by the notebook)."""
+    """``ax`` itself, or the Axes of a new pyplot figure (shown by the notebook, with its
+    description: see ``describe_figures``)."""
+    describe_figures()
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt
@@ -86,6 +101,7 @@ def _new_axes(ax, figsize=(5, 3.5)):
 def _new_figure(nrows, ncols, figsize, **kwargs):
     import matplotlib.pyplot as plt
 
+    describe_figures()
     return plt.subplots(
         nrows, ncols, figsize=figsize, layout="constrained", squeeze=False, **kwargs
     )
@@ -155,7 +171,27 @@ def show_digits(images, labels=None, predictions=None, n: int = 10, ncols: int =
             elif pred != int(labels[i]):
                 title, color = f"{int(labels[i])} → {pred}", WRONG
         ax.set_title(title, color=color, fontsize=9)
+    _summarize(fig, _digits_summary(n, labels, predictions))
+    fig._engine_described_axes = tuple(axes.flat)
     return fig
+
+
+def _digits_summary(n, labels, predictions) -> str:
+    words = f"{n} MNIST digits, 28 × 28 pixel images, dark strokes on white"
+    if labels is not None:
+        words += ", labels " + " ".join(str(int(v)) for v in labels[:n])
+    if predictions is not None and labels is not None:
+        wrong = [
+            f"{int(t)} taken for {int(p)}"
+            for t, p in zip(labels[:n], predictions[:n], strict=True)
+            if int(t) != int(p)
+        ]
+        words += f"; {n - len(wrong)} of {n} predicted right"
+        if wrong:
+            words += " (wrong, titled label → prediction: " + ", ".join(wrong) + ")"
+    elif predictions is not None:
+        words += ", predictions " + " ".join(str(int(v)) for v in predictions[:n])
+    return words
 
 
 def show_kernel(kernel, n: int = 10):
@@ -178,6 +214,15 @@ def show_kernel(kernel, n: int = 10):
         ax.set_title(f"unit {j}", fontsize=9)
         ax.axis("off")
     fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8, label="weight")
+    strongest = np.abs(columns).max(axis=0)  # (n,)
+    _summarize(
+        fig,
+        f"the first {n} columns of a {kernel.shape[0]} × {kernel.shape[1]} kernel, each drawn "
+        f"as a 28 × 28 image (unit 0 to unit {n - 1}); colour scale 'weight' from "
+        f"{_num(-limit)} (blue) through 0 (white) to {_num(limit)} (red); the largest weight "
+        f"in size is {_num(strongest.max())} (unit {int(strongest.argmax())})",
+    )
+    fig._engine_described_axes = tuple(fig.axes)
     return fig
 
 
@@ -225,6 +270,7 @@ class TrajectoryArtists:
         self.landscape = landscape
         (self.line,) = ax.plot([], [], "o-", color=color, ms=3.5, lw=1.2, zorder=5, label="path")
         (self.start,) = ax.plot([], [], "o", color="black", ms=6, zorder=6, label="start")
+        self.line._engine_path = landscape.dim == 2  # described as positions, not a curve
 
     def set(self, trajectory) -> None:
         """trajectory: a ``landscapes.Trajectory`` (points (T+1, P), losses (T+1,))."""
@@ -245,7 +291,7 @@ def plot_landscape_1d(landscape, trajectory=None, ax=None, color=PATH):
     """
     ax = _new_axes(ax)
     xs, losses = landscape_grid(landscape)
-    ax.plot(xs, losses, color="tab:blue", lw=1.5, label=f"loss = {landscape.formula}")
+    ax.plot(xs, losses, color=LANDSCAPE, lw=1.5, label=f"loss = {landscape.formula}")
     _mark_minima(ax, landscape)
     ax.set_xlim(*landscape.bounds[0])
     margin = 0.05 * (losses.max() - losses.min())
@@ -253,9 +299,26 @@ def plot_landscape_1d(landscape, trajectory=None, ax=None, color=PATH):
     ax.set_xlabel("x")
     ax.set_ylabel("loss")
     ax.set_title(f"{landscape.name}: {landscape.formula}")
+    _summarize(ax, _landscape_summary(landscape))
     if trajectory is not None:
         TrajectoryArtists(ax, landscape, color).set(trajectory)
     return ax
+
+
+def _landscape_summary(landscape) -> str:
+    """The landscape in words: its formula, where it is drawn, where its minima are."""
+    where = " and ".join(
+        f"{name} from {_num(lo)} to {_num(hi)}"
+        for name, (lo, hi) in zip(("x₁", "x₂")[: landscape.dim], landscape.bounds, strict=True)
+    )
+    minima = ", ".join(
+        "(" + ", ".join(_num(v) for v in np.ravel(m)) + ")" for m in landscape.minima
+    )
+    shape = "contour lines of" if landscape.dim == 2 else "the curve of"
+    return (
+        f"{shape} the loss landscape {landscape.name}, loss = {landscape.formula}, "
+        f"over {where}; {'minima' if len(landscape.minima) > 1 else 'minimum'} at {minima}"
+    )
 
 
 def plot_landscape_2d(landscape, trajectory=None, ax=None, arrows: bool = False, color=PATH):
@@ -269,7 +332,7 @@ def plot_landscape_2d(landscape, trajectory=None, ax=None, arrows: bool = False,
     xx, yy, losses = landscape_grid(landscape)
     levels = _log_levels(losses)
     ax.contourf(xx, yy, losses, levels=levels, cmap="Blues_r", alpha=0.35)
-    ax.contour(xx, yy, losses, levels=levels, colors="tab:blue", linewidths=0.6, alpha=0.7)
+    ax.contour(xx, yy, losses, levels=levels, colors=LANDSCAPE, linewidths=0.6, alpha=0.7)
     if arrows:
         axes = [np.linspace(lo, hi, 15) for lo, hi in landscape.bounds]
         gx, gy = np.meshgrid(*axes)
@@ -294,6 +357,7 @@ def plot_landscape_2d(landscape, trajectory=None, ax=None, arrows: bool = False,
     ax.set_xlabel("x₁")
     ax.set_ylabel("x₂")
     ax.set_title(f"{landscape.name}: {landscape.formula}")
+    _summarize(ax, _landscape_summary(landscape))
     if trajectory is not None:
         TrajectoryArtists(ax, landscape, color).set(trajectory)
     return ax
@@ -319,11 +383,12 @@ def plot_losses(
 ):
     """One loss curve per entry: {label: (T,) losses}. Returns the Axes.
 
-    Colours: ``colors`` (one per entry), else ``RUN_COLORS`` in order. Non-finite losses (a
-    diverged run) are left out, so the curve stops where it blew up. On a log axis a loss
-    of 0 (exactly, e.g. after one perfect step) cannot be drawn: it is drawn at a floor
-    (10⁻¹² of the largest loss, or the smallest one if that is lower) instead, and the y
-    label says so.
+    Colours: ``colors`` (one per entry), else ``RUN_COLORS`` in order; curve k also has
+    its own marker and line style (``run_style``), so colour is never the only cue.
+    Non-finite losses (a diverged run) are left out, so the curve stops where it blew up.
+    On a log axis a loss of 0 (exactly, e.g. after one perfect step) cannot be drawn: it
+    is drawn at a floor (10⁻¹² of the largest loss, or the smallest one if that is lower)
+    instead, and the y label says so.
     """
     ax = _new_axes(ax)
     curves = {str(label): finite(losses) for label, losses in losses_by_label.items()}
@@ -339,7 +404,16 @@ def plot_losses(
     for k, (label, values) in enumerate(curves.items()):
         if floor is not None:
             values[values <= 0] = floor
-        ax.plot(np.arange(len(values)), values, label=label, lw=1.3, color=colors[k % len(colors)])
+        style = run_style(k) | {"color": colors[k % len(colors)]}
+        ax.plot(
+            np.arange(len(values)),
+            values,
+            label=label,
+            lw=1.3,
+            ms=4,
+            markevery=max(1, len(values) // 8),
+            **style,
+        )
     if log:
         ax.set_yscale("log")
     from matplotlib.ticker import MaxNLocator
@@ -362,9 +436,9 @@ def plot_history(history, window: int = 20):
     ax_loss, ax_acc = axes[0]
     losses = finite(history.loss)
     steps = np.arange(1, len(losses) + 1)
-    ax_loss.plot(steps, losses, color="tab:blue", alpha=0.25, lw=0.8, label="each step")
+    ax_loss.plot(steps, losses, color=LANDSCAPE, alpha=0.25, lw=0.8, label="each step")
     ax_loss.plot(
-        steps, smooth(losses, window), color="tab:blue", lw=1.6, label=f"average of {window} steps"
+        steps, smooth(losses, window), color=LANDSCAPE, lw=1.6, label=f"average of {window} steps"
     )
     ax_loss.set_yscale("log")
     ax_loss.set_xlabel("step")
@@ -373,12 +447,13 @@ def plot_history(history, window: int = 20):
     if history.message:
         ax_loss.set_title(history.message, color=WRONG, fontsize=8, wrap=True)
     epochs = np.arange(1, len(history.accuracy) + 1)
-    ax_acc.plot(epochs, history.accuracy, "o-", label="training")
+    ax_acc.plot(epochs, history.accuracy, "o-", color=RUN_COLORS[0], label="training")
     if len(history.val_accuracy):
         ax_acc.plot(
             np.arange(1, len(history.val_accuracy) + 1),
             history.val_accuracy,
-            "s-",
+            "s--",
+            color=RUN_COLORS[1],
             label="validation",
         )
     ax_acc.set_xlabel("epoch")
@@ -424,7 +499,26 @@ def plot_confusion_matrix(labels, predictions, ax=None, num_classes: int = 10):
     ax.set_ylabel("true")
     ax.grid(False)
     ax.set_title(f"{np.trace(counts)} of {counts.sum()} right")
+    _summarize(ax, _confusion_summary(counts))
     return ax
+
+
+def _confusion_summary(counts) -> str:
+    """The matrix in words: how many are right, and the most frequent mistakes."""
+    mistakes = counts.copy()
+    np.fill_diagonal(mistakes, 0)
+    order = np.argsort(mistakes, axis=None)[::-1][:3]
+    worst = [
+        f"{i} taken for {j} " + ("once" if mistakes[i, j] == 1 else f"{mistakes[i, j]} times")
+        for i, j in zip(*np.unravel_index(order, counts.shape), strict=True)
+        if mistakes[i, j]
+    ]
+    words = (
+        f"confusion matrix, rows the true class 0 to {len(counts) - 1}, columns the predicted "
+        f"class, each cell the count written in it; {np.trace(counts)} of {counts.sum()} "
+        "predictions right"
+    )
+    return words + ("; most frequent mistakes: " + ", ".join(worst) if worst else "")
 
 
 def plot_lr_sweep(learning_rates, final_losses, ax=None):
@@ -450,3 +544,277 @@ def plot_lr_sweep(learning_rates, final_losses, ax=None):
     ax.set_ylabel("loss after training")
     ax.legend(fontsize=8)
     return ax
+
+
+# -------------------------------------------------------------- descriptions ----
+#
+# Every figure says what it shows, in words made from the data on its artists when it is
+# shown (so the words follow the numbers): the alt text of its image in JupyterLab and on
+# the course site, and its text/plain output. Helpers add a sentence of their own to an
+# Axes or Figure (``_summarize``) where the artists alone do not say it (a confusion
+# matrix's mistakes, the digits' labels); the axes, their ranges and every line's numbers
+# are read from the artists.
+
+_SUMMARY = "_engine_summary"
+_MAX_LINES = 10
+
+
+def _summarize(owner, summary) -> None:
+    """Attach ``summary`` (a string, or a function of ``owner`` returning one) to an Axes
+    or a Figure: ``describe`` puts it first."""
+    setattr(owner, _SUMMARY, summary)
+
+
+def _summary_of(owner) -> str:
+    summary = getattr(owner, _SUMMARY, None)
+    if callable(summary):
+        summary = summary(owner)
+    return summary or ""
+
+
+def _num(value) -> str:
+    """A number as a reader says it: 3 significant digits (whole below 10⁵), 1.2e-5 for
+    very small or large ones."""
+    value = float(value)
+    if value == 0:
+        return "0"  # also -0.0
+    if not np.isfinite(value):
+        return "infinity" if value > 0 else ("minus infinity" if value < 0 else "undefined")
+    if abs(value) >= 1e5 or abs(value) < 1e-3:
+        mantissa, exponent = f"{value:.2e}".split("e")
+        mantissa = mantissa.rstrip("0").rstrip(".")
+        return f"{mantissa}e{int(exponent)}"
+    if abs(value) >= 1000:
+        return f"{value:.0f}"
+    return f"{value:.3g}"
+
+
+def _clean(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _axis_words(ax, which: str) -> str:
+    """The axis's label and the range it shows: its data's, cut to its view."""
+    label = _clean((ax.get_xlabel if which == "x" else ax.get_ylabel)())
+    low, high = sorted(ax.get_xlim() if which == "x" else ax.get_ylim())
+    data = ax.dataLim.intervalx if which == "x" else ax.dataLim.intervaly
+    if np.all(np.isfinite(data)) and data[0] <= data[1]:
+        low, high = max(low, data[0]), min(high, data[1])
+    scale = (ax.get_xscale if which == "x" else ax.get_yscale)()
+    name = f"{which} axis" + (f" '{label}'" if label else "")
+    words = f"{name} from {_num(min(low, high))} to {_num(max(low, high))}"
+    return words + (" (log scale)" if scale == "log" else "")
+
+
+def _line_words(line, name: str, xname: str, path: bool) -> str:
+    x = np.asarray(line.get_xdata(), dtype=np.float64).ravel()
+    y = np.asarray(line.get_ydata(), dtype=np.float64).ravel()
+    n = min(len(x), len(y))
+    x, y = x[:n], y[:n]
+    ok = np.isfinite(x) & np.isfinite(y)
+    if not ok.any():
+        return f"{name}: nothing drawn" if n == 0 else f"{name}: no finite value"
+    xs, ys = x[ok], y[ok]
+    if path:  # a path over a 2-D landscape: both coordinates are positions
+        words = (
+            f"{name}: {len(xs)} points from ({_num(xs[0])}, {_num(ys[0])}) "
+            f"to ({_num(xs[-1])}, {_num(ys[-1])})"
+        )
+    elif len(xs) == 1 or (line.get_linestyle() in ("None", "none", "") and len(xs) <= 5):
+        points = ", ".join(f"({_num(a)}, {_num(b)})" for a, b in zip(xs, ys, strict=True))
+        words = f"{name}: {'point' if len(xs) == 1 else 'points'} at {points}"
+    else:
+        first, last = ys[0], ys[-1]
+        span = max(abs(first), abs(last), 1e-300)
+        verb = (
+            "stays at about"
+            if abs(last - first) <= 0.02 * span
+            else ("falls" if last < first else "rises")
+        )
+        if verb == "stays at about":
+            words = (
+                f"{name}: stays at about {_num(first)} from {xname} {_num(xs[0])} to {_num(xs[-1])}"
+            )
+        else:
+            words = (
+                f"{name}: {verb} from {_num(first)} at {xname} {_num(xs[0])} "
+                f"to {_num(last)} at {xname} {_num(xs[-1])}"
+            )
+        k = int(np.argmin(ys))
+        if 0 < k < len(ys) - 1 and ys[k] < min(first, last) - 0.02 * span:
+            words += f", lowest {_num(ys[k])} at {xname} {_num(xs[k])}"
+        k = int(np.argmax(ys))
+        if 0 < k < len(ys) - 1 and ys[k] > max(first, last) + 0.02 * span:
+            words += f", highest {_num(ys[k])} at {xname} {_num(xs[k])}"
+    if not ok[-1] and not path:  # the curve stops: a run that diverged
+        words += f"; no finite value after {xname} {_num(xs[-1])} (it diverged)"
+    return words
+
+
+def _describe_axes(ax) -> str:
+    """Sentences for one Axes: its title, summary, axes with ranges, lines, bars, images."""
+    parts = []
+    summary = _summary_of(ax)
+    title = _clean(
+        " ".join(t for t in (ax.get_title("left"), ax.get_title(), ax.get_title("right")) if t)
+    )
+    if title:
+        parts.append(f"'{title}'")
+    if summary:
+        parts.append(summary)
+    if getattr(ax, "_colorbar", None) is not None:
+        which = "y" if ax.get_ylim() != (0.0, 1.0) else "x"
+        return f"colour scale, {_axis_words(ax, which)}"
+    if ax.axison and (ax.lines or ax.collections or ax.patches or ax.images):
+        parts.append(_axis_words(ax, "x") + ", " + _axis_words(ax, "y"))
+    xname = _clean(ax.get_xlabel()) or "x"
+    lines = [line for line in ax.get_lines() if line.get_visible()]
+    words, unnamed = [], 0
+    for line in lines[:_MAX_LINES]:
+        label = str(line.get_label())
+        if label.startswith("_"):
+            unnamed += 1
+            label = f"line {unnamed}"
+        words.append(_line_words(line, label, xname, getattr(line, "_engine_path", False)))
+    if len(lines) > _MAX_LINES:
+        words.append(f"and {len(lines) - _MAX_LINES} more lines")
+    parts += words
+    bars = [c for c in ax.containers if hasattr(c, "patches")]
+    for container in bars:
+        ticks = [t.get_text() for t in ax.get_xticklabels()]
+        heights = [p.get_height() for p in container.patches]
+        names = (
+            ticks if len(ticks) == len(heights) and all(ticks) else map(str, range(len(heights)))
+        )
+        parts.append(
+            "bars: " + ", ".join(f"{n} {_num(h)}" for n, h in zip(names, heights, strict=True))
+        )
+    contours = [c for c in ax.collections if type(c).__name__ in ("QuadContourSet", "ContourSet")]
+    if contours and not summary:
+        parts.append("contour lines")
+    if ax.images and not summary:
+        image = ax.images[0].get_array()
+        parts.append(f"an image of {image.shape[0]} × {image.shape[1]} values")
+    if not lines and not ax.images and not bars and ax.texts and not summary:
+        texts = [_clean(t.get_text()) for t in ax.texts if _clean(t.get_text())]
+        parts.append("a diagram with the texts: " + "; ".join(texts))
+    return ". ".join(parts)
+
+
+def describe(figure) -> str:
+    """What ``figure`` shows, in words made from the data drawn on it (alt text).
+
+    A helper's own summary comes first (e.g. "10 digits with labels …"), then for each
+    panel its title, its axes with their ranges, and each line's first, last and lowest
+    values (where a diverged run stops). figure: a matplotlib Figure (or an Axes).
+    """
+    if hasattr(figure, "get_xlim"):  # an Axes: describe its whole figure
+        figure = figure.figure
+    parts = []
+    suptitle = getattr(figure, "_suptitle", None)
+    if suptitle is not None and _clean(suptitle.get_text()):
+        parts.append(f"'{_clean(suptitle.get_text())}'")
+    summary = _summary_of(figure)
+    if summary:
+        parts.append(summary)
+    skip = getattr(figure, "_engine_described_axes", ())
+    panels = [
+        ax
+        for ax in figure.get_axes()
+        if ax.get_visible() and ax not in skip and (ax.axison or ax.lines or ax.texts or ax.images)
+    ]
+    texts = [_describe_axes(ax) for ax in panels]
+    texts = [t for t in texts if t]
+    if len(texts) == 1:
+        parts.append(texts[0])
+    elif texts:
+        parts.append(f"{len(texts)} panels")
+        parts += [f"panel {k}: {text}" for k, text in enumerate(texts, start=1)]
+    text = ". ".join(parts)
+    return ("Figure: " + text + ".") if text else "Figure: an empty figure."
+
+
+def _html_image(png_base64: str, description: str) -> str:
+    import html
+
+    return (
+        f'<img class="engine-figure" alt="{html.escape(description, quote=True)}" '
+        f'src="data:image/png;base64,{png_base64}">'
+    )
+
+
+def figure_bundle(png, description: str) -> dict:
+    """The display data of a figure: its PNG (bytes or base64 text), the same PNG as an
+    ``<img>`` whose alt text is ``description`` (what JupyterLab and the site show), and
+    ``description`` as the text/plain alternative."""
+    import base64
+
+    if isinstance(png, bytes | bytearray):
+        png = base64.b64encode(png).decode("ascii")
+    return {"image/png": png, "text/html": _html_image(png, description), "text/plain": description}
+
+
+def _display_described(figure) -> None:
+    """IPython's display hook for a Figure: the inline backend's PNG, with its description."""
+    from IPython import get_ipython
+    from IPython.display import display
+    from matplotlib.figure import Figure
+
+    shell = get_ipython()
+    png = None
+    try:
+        printer = shell.display_formatter.formatters["image/png"].lookup_by_type(Figure)
+    except (KeyError, AttributeError):
+        printer = None
+    if printer is not None:
+        png = printer(figure)
+    else:  # no inline PNG (e.g. another format chosen): the same PNG matplotlib would save
+        import io
+
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", bbox_inches="tight")
+        png = buffer.getvalue()
+    if not png:
+        return
+    display(figure_bundle(png, describe(figure)), raw=True)
+
+
+def describe_figures() -> bool:
+    """In a notebook, show every matplotlib figure with its description (alt text and a
+    text alternative); True if it is on. Every plotting helper calls it, and ``show``;
+    it changes nothing outside IPython and nothing in matplotlib."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return False
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "display_formatter"):
+        return False
+    from matplotlib.figure import Figure
+
+    shell.display_formatter.ipython_display_formatter.for_type(Figure, _display_described)
+    return True
+
+
+def show(figure=None) -> None:
+    """Show ``figure`` (default: the current pyplot figure) now, with its description,
+    and close it. Outside a notebook it prints the description."""
+    import matplotlib.pyplot as plt
+
+    figure = plt.gcf() if figure is None else getattr(figure, "figure", figure)
+    if describe_figures():
+        from IPython.display import display
+
+        display(figure)
+    else:
+        print(describe(figure))
+    plt.close(figure)
+
+
+def run_style(k: int) -> dict:
+    """Colour, marker and line style of run k: ``ax.plot(x, y, **run_style(k))``."""
+    return {
+        "color": RUN_COLORS[k % len(RUN_COLORS)],
+        "marker": RUN_MARKERS[k % len(RUN_MARKERS)],
+        "linestyle": RUN_LINESTYLES[k % len(RUN_LINESTYLES)],
+    }

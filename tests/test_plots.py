@@ -183,8 +183,164 @@ def test_wide_figures_fit_a_notebook_column(make):
     assert fig.get_figwidth() <= 9.5
 
 
-def test_up_to_ten_loss_curves_get_ten_different_colours():
+def test_up_to_ten_loss_curves_differ_in_more_than_colour():
+    """Seven colours, then they repeat; every curve has its own marker, and curves of one
+    colour differ in line style too, so colour is never the only cue."""
     curves = {f"run {k}": np.geomspace(1.0, 0.1, 5) * (k + 1) for k in range(10)}
     ax = plots.plot_losses(curves)
     colors = [matplotlib.colors.to_hex(line.get_color()) for line in ax.lines]
-    assert len(set(colors)) == 10
+    markers = [line.get_marker() for line in ax.lines]
+    styles = [(c, line.get_linestyle()) for c, line in zip(colors, ax.lines, strict=True)]
+    assert len(set(colors)) == 7 and len(set(markers)) == 10 and len(set(styles)) == 10
+
+
+# ------------------------------------------------------------ accessibility ----
+
+COLOUR_BLINDNESS = ["deuteranomaly", "protanomaly", "tritanomaly"]  # at severity 100
+DRAWN_TOGETHER = {
+    "runs": plots.RUN_COLORS,  # up to seven curves of plot_losses, paths in their colours
+    "landscape": (plots.LANDSCAPE, plots.PATH, plots.MINIMUM, plots.WRONG, "black"),
+}
+MIN_DELTA_E = 10.0  # CAM02-UCS distance; tab10's orange/olive/brown were 4.5 apart
+
+
+def _simulated(color, cvd_type):
+    from colorspacious import cspace_convert
+
+    rgb = np.array(matplotlib.colors.to_rgb(color))
+    seen = cspace_convert(
+        rgb, {"name": "sRGB1+CVD", "cvd_type": cvd_type, "severity": 100}, "sRGB1"
+    )
+    return cspace_convert(np.clip(seen, 0, 1), "sRGB1", "CAM02-UCS")
+
+
+@pytest.mark.parametrize("cvd_type", COLOUR_BLINDNESS)
+@pytest.mark.parametrize("group", sorted(DRAWN_TOGETHER))
+def test_colours_drawn_together_stay_apart_for_colour_blind_eyes(group, cvd_type):
+    pytest.importorskip("colorspacious")
+    colors = DRAWN_TOGETHER[group]
+    seen = [_simulated(c, cvd_type) for c in colors]
+    distances = {
+        (colors[i], colors[j]): float(np.linalg.norm(seen[i] - seen[j]))
+        for i in range(len(colors))
+        for j in range(i + 1, len(colors))
+    }
+    closest = min(distances, key=distances.get)
+    assert distances[closest] >= MIN_DELTA_E, (
+        f"{closest} are ΔE {distances[closest]:.1f} apart under {cvd_type}"
+    )
+
+
+def _has_number_from(text, values) -> bool:
+    return any(plots._num(v) in text for v in values)
+
+
+GENERIC = ("the widget's figure", "_images/", ".png", "Figure size", "with 1 Axes")
+
+
+def _assert_describes(text, axes_words=(), numbers=()):
+    assert text.startswith("Figure: ") and len(text) > 40, text
+    assert not any(g in text for g in GENERIC), text
+    for words in axes_words:
+        assert words in text, (words, text)
+    assert _has_number_from(text, numbers), (numbers, text)
+
+
+DESCRIBED = {
+    "losses": (
+        lambda: plots.plot_losses({"η = 0.1": [2.3, 1.0, 0.08], "η = 1": [2.3, 9.0, np.inf]}),
+        ["x axis 'step'", "y axis 'loss'", "log scale", "falls from 2.3", "diverged"],
+        [0.08, 9.0],
+    ),
+    "history": (
+        lambda: plots.plot_history(History(loss=[2.0, 1.0, 0.5], accuracy=[0.6, 0.8])),
+        ["y axis 'loss'", "x axis 'epoch'", "y axis 'accuracy'", "2 panels"],
+        [0.5, 0.8],
+    ),
+    "trajectory": (
+        lambda: plots.plot_trajectory(two_wells_2d, descend(two_wells_2d, None, SGD(0.05), 9)),
+        ["x axis 'x₁'", "y axis 'x₂'", "path: 10 points", "global minimum"],
+        [descend(two_wells_2d, None, SGD(0.05), 9).points[-1, 0]],
+    ),
+    "digits": (
+        lambda: plots.show_digits(np.zeros((4, 28, 28), np.uint8), [1, 2, 3, 4], [1, 2, 3, 5]),
+        ["4 MNIST digits", "labels 1 2 3 4", "3 of 4 predicted right", "4 taken for 5"],
+        [4],
+    ),
+    "kernel": (
+        lambda: plots.show_kernel(np.linspace(-0.5, 0.25, 784 * 3).reshape(784, 3), n=3),
+        ["784 × 3 kernel", "colour scale 'weight'", "blue", "red"],
+        [0.5],
+    ),
+    "confusion": (
+        lambda: plots.plot_confusion_matrix([0, 1, 2, 2, 2], [0, 1, 2, 1, 1]),
+        [
+            "x axis 'predicted'",
+            "y axis 'true'",
+            "3 of 5 predictions right",
+            "2 taken for 1 2 times",
+        ],
+        [3],
+    ),
+    "lr_sweep": (
+        lambda: plots.plot_lr_sweep([0.01, 0.1, 1.0, 10.0], [2.0, 0.5, 0.3, np.inf]),
+        ["x axis 'learning rate'", "diverged: point at (10,"],
+        [0.3, 0.01],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DESCRIBED))
+def test_every_helper_figure_says_what_it_shows_with_its_numbers(name):
+    make, words, numbers = DESCRIBED[name]
+    _assert_describes(plots.describe(make()), words, numbers)
+
+
+def test_the_description_follows_the_data():
+    first = plots.describe(plots.plot_losses({"run": [2.5, 1.25, 0.625]}))
+    second = plots.describe(plots.plot_losses({"run": [3.5, 0.125]}))
+    assert "falls from 2.5 at step 0 to 0.625 at step 2" in first
+    assert "falls from 3.5 at step 0 to 0.125 at step 1" in second
+
+
+def test_a_figure_drawn_by_hand_is_described_from_its_artists():
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    p = np.linspace(0.005, 1, 200)
+    ax.plot(p, -np.log(p), label="loss = −log(p)")
+    ax.set(xlabel="probability p", ylabel="loss")
+    text = plots.describe(fig)
+    _assert_describes(text, ["x axis 'probability p'", "loss = −log(p): falls from 5.3"], [1])
+
+
+def test_notebook_figures_carry_their_description_as_alt_text_and_text():
+    """In IPython (as in a notebook kernel), a figure is shown as its PNG, an <img> with the
+    description as alt text, and the description as text/plain."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = """
+import html, re
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
+shell = InteractiveShell.instance()
+from IPython.core.pylabtools import select_figure_formats
+select_figure_formats(shell, {"png"})  # the inline backend's PNG, as in a notebook
+from helpers import plots
+ax = plots.plot_losses({"η = 0.1": [2.3, 0.5, 0.08]})
+from IPython.display import display
+with capture_output() as captured:
+    display(ax.figure)  # what the inline backend does at the end of a cell
+(output,) = captured.outputs
+data = output.data
+alt = html.unescape(re.search(r'alt="([^"]*)"', data["text/html"]).group(1))
+assert alt == data["text/plain"] == plots.describe(ax.figure), (alt, data["text/plain"])
+assert data["image/png"] and data["image/png"] in data["text/html"]
+print("ok", alt)
+"""
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=root)
+    assert done.stdout.startswith("ok"), done.stderr
+    assert "falls from 2.3 at step 0 to 0.08 at step 2" in done.stdout

@@ -23,6 +23,7 @@ from helpers.gradients import numerical_gradient  # noqa: E402
 from helpers.landscapes import bowl, descend, parabola, two_wells  # noqa: E402
 from helpers.losses import mean_squared_error  # noqa: E402
 from helpers.optim import SGD  # noqa: E402
+from helpers.widgets import naive_update  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -340,7 +341,7 @@ def test_naive_bars_are_the_change_of_the_loss_with_a_zero_line():
     heights = [bar.get_height() for bar in explorer.bars]
     assert heights == [low - now, high - now]
     for bar, change in zip(explorer.bars, heights, strict=True):
-        expected = "tab:green" if change < 0 else "tab:red"
+        expected = naive_update.LOWER if change < 0 else naive_update.HIGHER
         assert matplotlib.colors.same_color(bar.get_facecolor(), expected)
     bottom, top = explorer.ax_bars.get_ylim()
     assert bottom < 0 < top and max(abs(h) for h in heights) > 0.3 * top  # fills the axis
@@ -441,6 +442,8 @@ def test_training_panel_sliders_change_the_optimizer_without_reset(digits):
 
 def test_training_panel_play_step_pause_reset(digits):
     panel = widgets.training_panel(*digits, hidden=16, steps_per_tick=4)
+    panel.controls["start"].click()  # the play button starts the Play widget's timer
+    assert panel.controls["play"].playing is True
     panel.controls["play"].value = 1  # what the Play widget's tick sends
     assert panel.trainer.history.steps == 4
     panel.controls["step"].click()
@@ -799,3 +802,188 @@ def test_log_axes_label_their_ticks_as_plain_numbers():
             assert not [label for label in labels if "e-0" in label or "e\u22120" in label]
     finally:
         plt.close(fig)
+
+
+# ------------------------------------------------- issue 25: seams 2 and 4 ----
+
+CLAMP_SCRIPT = """
+import warnings
+from helpers import widgets
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    explorer = widgets.{builder}
+said = [str(w.message) for w in caught if issubclass(w.category, widgets.SliderWarning)]
+print(explorer.controls["learning_rate"].value, len(said), said[0] if said else "")
+"""
+
+
+@pytest.mark.parametrize(
+    "builder",
+    [
+        "learning_rate_explorer('parabola', learning_rate=100, backend='inline')",
+        "momentum_explorer('bowl', learning_rate=100, momentum=5, backend='inline')",
+    ],
+    ids=["learning_rate_explorer", "momentum_explorer"],
+)
+def test_a_widget_built_out_of_range_says_so_under_every_hash_seed(builder):
+    """Issue 25: learning_rate=100 became 10 silently under half of all hash seeds (the
+    order in which traitlets validated value, min and max)."""
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
+    env["OPENBLAS_NUM_THREADS"] = "1"
+    for seed in range(8):
+        done = subprocess.run(
+            [sys.executable, "-c", CLAMP_SCRIPT.format(builder=builder)],
+            capture_output=True,
+            text=True,
+            env=env | {"PYTHONHASHSEED": str(seed)},
+        )
+        value, count, message = done.stdout.strip().split(" ", 2)
+        assert (float(value), int(count) >= 1) == (10.0, True), (seed, done.stdout, done.stderr)
+        assert "learning rate = 100 is outside this slider's range" in done.stdout, seed
+
+
+def test_a_training_panel_built_out_of_range_says_so(digits):
+    with pytest.warns(widgets.SliderWarning, match="learning rate = 100 is outside"):
+        panel = widgets.training_panel(*digits, hidden=16, learning_rate=100)
+    assert panel.trainer.optimizer.learning_rate == 10.0
+
+
+def test_two_quick_stops_during_play_pause_the_panel_and_a_queued_tick_waits(digits, monkeypatch):
+    """Issue 25: the second Stop escaped the tick, and a Play tick queued before the pause
+    then ran a whole tick while the panel was paused."""
+    module = sys.modules["helpers.widgets.training_panel"]  # (the name is also a function)
+
+    panel = widgets.training_panel(*digits, hidden=16, steps_per_tick=5)
+    trainer = panel.trainer
+    real_step, real_evaluate, calls = trainer.step, module.evaluate, []
+
+    def step_then_stop():
+        calls.append(1)
+        loss = real_step()
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the first Stop, during the trainer's steps
+        return loss
+
+    def evaluate_then_stop(*args, **kwargs):
+        raise KeyboardInterrupt  # the second Stop, while the tick measures accuracy
+
+    monkeypatch.setattr(trainer, "step", step_then_stop)
+    monkeypatch.setattr(module, "evaluate", evaluate_then_stop)
+    panel.controls["start"].click()
+    panel.controls["play"].value = 1  # a tick of Play: no KeyboardInterrupt escapes it
+    assert panel.controls["play"].playing is False
+    assert trainer.history.steps == 2
+    assert "stopped — press play to go on" in panel.title.get_text()
+    assert "Stopped — press play to go on." in panel.status.value
+    monkeypatch.setattr(trainer, "step", real_step)
+    monkeypatch.setattr(module, "evaluate", real_evaluate)
+    panel.controls["play"].value = 2  # queued in the browser before it heard of the pause
+    assert trainer.history.steps == 2  # paused: no training
+    panel.controls["start"].click()  # play again: ticks train
+    panel._last_tick_end = 0.0
+    panel.controls["play"].value = 3
+    assert trainer.history.steps == 7
+
+
+def test_a_stop_during_the_redraw_is_caught_and_drawn_again(digits, monkeypatch):
+    panel = widgets.training_panel(*digits, hidden=16, steps_per_tick=5)
+    real_show, calls = panel._show, []
+
+    def show_once_interrupted():
+        calls.append(1)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        real_show()
+
+    monkeypatch.setattr(panel, "_show", show_once_interrupted)
+    panel.tick()
+    assert len(calls) == 2 and panel.trainer.history.steps == 5
+    assert "stopped" in panel.status.value.lower()
+
+
+# ------------------------------------------------------------ accessibility ----
+
+
+def _live_text(panel) -> str:
+    import html
+    import re
+
+    found = re.fullmatch(
+        r'<div class="engine-status" role="status" aria-live="polite" aria-atomic="true">'
+        r"(.*)</div>",
+        panel.status.value,
+    )
+    assert found, panel.status.value
+    return html.unescape(found.group(1))
+
+
+def test_the_training_panel_says_its_state_in_a_live_region(digits):
+    panel = widgets.training_panel(*digits, hidden=16, steps_per_tick=5)
+    assert _live_text(panel).startswith("Step 0, epoch 0")
+    panel.controls["step"].click()
+    text = _live_text(panel)
+    loss = panel.trainer.history.loss[-1]
+    accuracy = panel.validation_accuracy[-1]
+    epoch = panel.trainer.epoch
+    assert (
+        f"Step 5, epoch {epoch}, training loss {loss:.3g}, validation accuracy {accuracy:.1%}"
+        in text
+    )
+    assert "learning rate 0.1, momentum 0." in text
+    panel.controls["start"].click()
+    assert _live_text(panel).endswith("Playing.")
+    panel.controls["pause"].click()
+    assert not _live_text(panel).endswith("Playing.")
+    diverge(panel)
+    assert "Diverged — press reset." in _live_text(panel)
+    panel.controls["start"].click()  # play after divergence: it says why nothing happens
+    assert panel.controls["play"].playing is False
+    assert "nothing to train" in _live_text(panel)
+
+
+def test_the_play_widget_is_driven_by_buttons_with_names(digits):
+    """The Play widget's own buttons are icons without a name: it is hidden, and text
+    buttons (play, pause, N steps, reset) drive it."""
+    panel = widgets.training_panel(*digits, hidden=16, steps_per_tick=5)
+    assert panel.controls["play"].layout.display == "none"
+    names = [panel.controls[k].description for k in ("start", "pause", "step", "reset")]
+    assert names == ["play", "pause", "5 steps", "reset"]
+
+
+@pytest.mark.parametrize(
+    "make, control, value, words",
+    [
+        (
+            lambda: widgets.learning_rate_explorer("parabola", steps=10, backend="inline"),
+            "learning_rate",
+            1.1,
+            ["SGD(learning_rate=1.1)", "x axis 'iteration'", "diverging", "rises from 100"],
+        ),
+        (
+            lambda: widgets.momentum_explorer("bowl", steps=30, backend="inline"),
+            "momentum",
+            0.9,
+            ["momentum=0.9", "path: 31 points", "x axis 'x₁'"],
+        ),
+        (
+            lambda: widgets.naive_update_explorer(seed=2, backend="inline"),
+            "epsilon",
+            0.01,
+            ["ε = 0.01", "bars: w − ε"],
+        ),
+    ],
+    ids=["learning_rate", "momentum", "naive_update"],
+)
+def test_a_widgets_picture_carries_its_description_as_alt_text(make, control, value, words):
+    import html
+    import re
+
+    explorer = make()
+    before = explorer.description
+    explorer.controls[control].value = value
+    (output,) = explorer.output.outputs
+    data = output["data"]
+    alt = html.unescape(re.search(r'alt="([^"]*)"', data["text/html"]).group(1))
+    assert alt == data["text/plain"] == explorer.description != before
+    for word in words:
+        assert word in alt, (word, alt)

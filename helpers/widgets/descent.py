@@ -96,7 +96,9 @@ class _LandscapePanels:
             )
         )
         self.log = lowest >= 0 and first > 0
-        (self.loss_line,) = self.ax_loss.plot([], [], "o-", ms=2.5, color=RUN_COLORS[0])
+        (self.loss_line,) = self.ax_loss.plot(
+            [], [], "o-", ms=2.5, color=RUN_COLORS[0], label="loss"
+        )
         if self.log:
             self.ax_loss.set_yscale("log")
             self.ax_loss.set_ylim(first * 1e-10, first * 1e4)

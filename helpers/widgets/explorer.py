@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import io
 import math
 import time
@@ -16,6 +15,8 @@ from ..landscapes import LANDSCAPES, Landscape
 from ..optim import SGD, Adagrad, Adam, AdamW, RMSprop
 from ..plots import (
     WRONG,
+    describe,
+    figure_bundle,
     finite,
 )
 
@@ -102,7 +103,18 @@ def _say(message: str) -> None:
 
 
 class _CheckedSlider:
-    """Sliders that refuse NaN/inf (keeping the last good value) and say when they clamp."""
+    """Sliders that refuse NaN/inf (keeping the last good value) and say when they clamp.
+
+    The value is set after the range (``min``, ``max``): given together, traitlets
+    validates them in an order that depends on the interpreter's hash seed, and a value
+    clamped through ``max`` was clamped silently in about half of all kernels (issue 25).
+    """
+
+    def __init__(self, *args, **kwargs):
+        value = kwargs.pop("value", None)
+        super().__init__(*args, **kwargs)
+        if value is not None:
+            self.value = value
 
     def _bounds(self) -> tuple[float, float]:
         return float(self.min), float(self.max)
@@ -359,6 +371,7 @@ class Explorer(widgets.VBox):
         self.backend = backend
         self.closed = False
         self.png = b""  # the last image sent to the notebook (inline backend)
+        self.description = ""  # what that image shows, in words (its alt text)
         self.full_draws = 0  # how many updates needed a full draw (the rest were blits)
         self._dynamic: list = []
         self._background = None
@@ -462,15 +475,18 @@ class Explorer(widgets.VBox):
         if self.backend == "ipympl":
             return
         self.png = _encode_png(self.figure.canvas)
+        self.description = describe(self.figure)
         # The image goes straight into the Output widget's state (one comm message), not
         # through ``with output: clear_output(); display(...)``: that route sends display
         # messages a client has to route back into the widget; nbclient does it by sending
         # comm messages to the kernel, and under CPU load the next cell then sometimes
         # waited out the whole cell timeout (issue 12).
+        # With the PNG go its description: the alt text of the image a browser shows
+        # (text/html) and the text alternative (text/plain).
         self.output.outputs = (
             {
                 "output_type": "display_data",
-                "data": {"image/png": base64.b64encode(self.png).decode("ascii")},
+                "data": figure_bundle(self.png, self.description),
                 "metadata": {},
             },
         )

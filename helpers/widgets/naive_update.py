@@ -9,6 +9,8 @@ from ..gradients import numerical_partial
 from ..layers import Dense
 from ..losses import mean_squared_error
 from ..plots import (
+    PALETTE,
+    describe_figures,
     finite,
 )
 from .explorer import (
@@ -80,7 +82,7 @@ class NaiveUpdateExplorer(Explorer):
             ncol=2,
             frameon=False,
         )
-        (self.history_line,) = self.ax_history.plot([], [], "o-", ms=3)
+        (self.history_line,) = self.ax_history.plot([], [], "o-", ms=3, label="loss")
         self.ax_history.set_xlabel("change (0 = start)")
         self.ax_history.set_ylabel("loss")
         _light_axes(self.ax_bars, self.ax_history)
@@ -230,20 +232,25 @@ def _round_up(value: float) -> float:
 
 
 def _change_color(change) -> str:
-    """Green: the nudge lowers the loss; red: it raises it; grey: no change."""
+    """Green: the nudge lowers the loss (a bar below 0); red: it raises it (above 0); grey:
+    no change. Okabe-Ito's bluish green and vermillion, which a colour-blind eye tells
+    apart; the bar's side of 0 says it too."""
     if change < 0:
-        return "tab:green"
+        return LOWER
     if change > 0:
-        return "tab:red"
+        return HIGHER
     return "0.6"
+
+
+LOWER, HIGHER = PALETTE["bluish green"], PALETTE["vermillion"]
 
 
 def _legend_key():
     from matplotlib.patches import Patch
 
     return [
-        Patch(color="tab:green", label="lower: loss goes down"),
-        Patch(color="tab:red", label="higher: loss goes up"),
+        Patch(color=LOWER, label="lower, below 0: loss goes down"),
+        Patch(color=HIGHER, label="higher, above 0: loss goes up"),
     ]
 
 
@@ -259,9 +266,10 @@ def naive_update_explorer(seed: int = 0, *, backend: str | None = None) -> Naive
 
 def naive_update_figure(seed: int = 0, epsilon: float = 0.1):
     """Static twin: for each kernel coefficient, how much the loss changes when it is
-    nudged by −ε and +ε (green: lower, red: higher), 3 panels a row."""
+    nudged by −ε and +ε (green, below 0: lower; red, above 0: higher), 3 panels a row."""
     import matplotlib.pyplot as plt
 
+    describe_figures()
     explorer = NaiveUpdateExplorer(seed, backend="inline")
     explorer.controls["epsilon"].value = epsilon
     fig, axes = plt.subplots(2, 3, figsize=(9.5, 5.2), layout="constrained")
@@ -289,6 +297,6 @@ def naive_update_figure(seed: int = 0, epsilon: float = 0.1):
         ax.set_ylabel("l(w ± ε) − l(w)")
     fig.suptitle(
         f"How much the loss changes when one coefficient is nudged by ε = {epsilon:g}\n"
-        "green: lower (that way is downhill), red: higher"
+        "green, below 0: lower (that way is downhill); red, above 0: higher"
     )
     return fig

@@ -10,6 +10,8 @@ import numpy as np
 from ..layers import mlp
 from ..optim import SGD
 from ..plots import (
+    LANDSCAPE,
+    RUN_COLORS,
     finite,
     plot_losses,
     smooth,
@@ -64,7 +66,11 @@ class TrainingPanel(Explorer):
                 interval=150,
                 show_repeat=False,
                 description="play",
+                # its icon-only buttons have no accessible name: the text buttons below
+                # start and stop it (setting ``playing`` starts its timer in the browser)
+                layout=widgets.Layout(display="none"),
             ),
+            "start": widgets.Button(description="play", icon="play"),
             "pause": widgets.Button(description="pause", icon="pause"),
             "step": widgets.Button(description=f"{self.steps_per_tick} steps", icon="step-forward"),
             "reset": widgets.Button(description="reset", icon="refresh"),
@@ -76,16 +82,18 @@ class TrainingPanel(Explorer):
         fig.subplots_adjust(left=0.08, right=0.97, bottom=0.13, top=0.7, wspace=0.25)
         self.ax_loss, self.ax_acc = fig.subplots(1, 2)
         (self.raw_line,) = self.ax_loss.plot(
-            [], [], color="tab:blue", alpha=0.3, lw=0.8, label="each step"
+            [], [], color=LANDSCAPE, alpha=0.3, lw=0.8, label="each step"
         )
         (self.smooth_line,) = self.ax_loss.plot(
-            [], [], color="tab:blue", lw=1.6, label="average of 20 steps"
+            [], [], color=LANDSCAPE, lw=1.6, label="average of 20 steps"
         )
         self.ax_loss.set_yscale("log")
         self.ax_loss.set_xlabel("step")
         self.ax_loss.set_ylabel("training loss")
         self.ax_loss.legend(fontsize=8, loc="upper right")
-        (self.acc_line,) = self.ax_acc.plot([], [], "o-", ms=3, color="tab:green", clip_on=False)
+        (self.acc_line,) = self.ax_acc.plot(
+            [], [], "o-", ms=3, color=RUN_COLORS[2], clip_on=False, label="validation accuracy"
+        )
         self.ax_acc.set_ylim(0, 1.03)
         self.ax_acc.set_xlabel("step")
         self.ax_acc.set_ylabel("validation accuracy")
@@ -94,16 +102,27 @@ class TrainingPanel(Explorer):
         _integer_x(self.ax_loss, self.ax_acc)
         self.title = fig.suptitle("", fontsize=10)
         self.notice = ""  # why the last button press did nothing (after divergence)
+        # The panel's state as text in a live region: a screen reader announces each change.
+        self.status = widgets.HTML(layout=widgets.Layout(width="auto"))
         rows = [
             widgets.HBox(
-                [controls["play"], controls["pause"], controls["step"], controls["reset"]]
+                [
+                    controls["play"],
+                    controls["start"],
+                    controls["pause"],
+                    controls["step"],
+                    controls["reset"],
+                ]
             ),
             controls["learning_rate"],
             controls["momentum"],
+            self.status,
         ]
         super().__init__(controls, fig, rows, backend)
         self._animate(self.title)
         controls["play"].observe(self._on_play, names="value")
+        controls["play"].observe(self._say_state, names="playing")
+        controls["start"].on_click(lambda _: self.play())
         controls["pause"].on_click(lambda _: self.pause())
         controls["step"].on_click(lambda _: self.tick())
         controls["reset"].on_click(lambda _: self.reset())
@@ -138,6 +157,15 @@ class TrainingPanel(Explorer):
     def pause(self) -> None:
         self.controls["play"].playing = False
 
+    def play(self) -> None:
+        """Start ticking (what the play button does); after divergence, say to reset."""
+        if self.trainer.history.diverged:
+            self.notice = "pressed after divergence: nothing to train"
+            self.update()
+            return
+        self.notice = ""
+        self.controls["play"].playing = True
+
     def _on_setting(self, change) -> None:
         """Learning rate or momentum moved: change the optimizer in place, no reset."""
         optimizer = self.trainer.optimizer
@@ -148,15 +176,20 @@ class TrainingPanel(Explorer):
         self.update()
 
     def _on_play(self, change) -> None:
-        if change["new"] <= change["old"]:
+        play = self.controls["play"]
+        if change["new"] <= change["old"] or not play.playing:
+            # Paused (by pause, Stop or a divergence): a tick the browser sent before it
+            # heard of the pause waited in the queue, and must not train while paused.
             return
         # A tick that arrived while the previous one was still running waited in the
         # queue; skip it so pressing pause takes effect at once.
-        interval = self.controls["play"].interval / 1000
+        interval = play.interval / 1000
         if time.perf_counter() - self._last_tick_end < 0.5 * interval:
             return
-        self.tick()
-        self._last_tick_end = time.perf_counter()
+        try:
+            self.tick()
+        finally:
+            self._last_tick_end = time.perf_counter()
 
     @property
     def validation_accuracy(self) -> list[float]:
@@ -168,25 +201,40 @@ class TrainingPanel(Explorer):
 
         After divergence it trains nothing (the weights are no longer numbers) and the
         title says to press reset.
+
+        Stop (a kernel interrupt) anywhere in the tick pauses Play and says so: the
+        trainer catches one during its steps, and a second one, during the validation
+        or the redraw, is caught here rather than escaping into the kernel.
         """
         history = self.trainer.history
-        if history.diverged:
-            self.notice = "pressed after divergence: nothing to train"
-        else:
-            self.notice = ""
-            with np.errstate(**_NUMPY_QUIET):
-                # The title shows run's messages (a divergence, a loss that ended higher).
-                self.trainer.run(self.steps_per_tick, verbose=False)
-                if history.interrupted:  # Stop pressed during the tick: stop playing too
-                    self.pause()
-                    self.notice = "stopped — press play to go on"
-                if not history.diverged:  # measured also where Stop ended the tick
-                    accuracy = evaluate(self.trainer.model, self.x_test, self.y_test)[1]
-                    self.test_steps.append(history.steps)
-                    self.test_accuracy.append(accuracy)
+        try:
+            if history.diverged:
+                self.notice = "pressed after divergence: nothing to train"
+            else:
+                self.notice = ""
+                with np.errstate(**_NUMPY_QUIET):
+                    # The title shows run's messages (a divergence, a loss that ended higher).
+                    self.trainer.run(self.steps_per_tick, verbose=False)
+                    if history.interrupted:  # Stop pressed during the tick: stop playing too
+                        self._stopped()
+                    if not history.diverged:  # measured also where Stop ended the tick
+                        accuracy = evaluate(self.trainer.model, self.x_test, self.y_test)[1]
+                        self.test_steps.append(history.steps)
+                        self.test_accuracy.append(accuracy)
+        except KeyboardInterrupt:  # a second Stop, after the trainer's steps
+            self._stopped()
         if history.diverged:
             self.pause()
-        self.update()
+        for _ in range(3):  # a Stop during the redraw: draw again (each Stop is one interrupt)
+            try:
+                self.update()
+                break
+            except KeyboardInterrupt:
+                self._stopped()
+
+    def _stopped(self) -> None:
+        self.pause()
+        self.notice = "stopped — press play to go on"
 
     def _redraw(self) -> None:
         history = self.trainer.history
@@ -216,6 +264,35 @@ class TrainingPanel(Explorer):
             lines = [text, history.message, self.notice]
             text = "\n".join(_wrap(line, self.figure) for line in lines if line)
         _set_title(self.title, text, history.diverged)
+        self._say_state()
+
+    def _say_state(self, change=None) -> None:
+        if self.trainer is not None:
+            self.status.value = _live_region(self.state_text())
+
+    def state_text(self) -> str:
+        """The panel's state in one sentence, as the live region says it: step, loss,
+        accuracy, settings, and "diverged — press reset" or "stopped"."""
+        history = self.trainer.history
+        losses = finite(history.loss)
+        words = [f"Step {history.steps}, epoch {self.trainer.epoch}"]
+        if len(losses) and np.isfinite(losses[-1]):
+            words.append(f"training loss {losses[-1]:.3g}")
+        if self.test_accuracy:
+            words.append(f"validation accuracy {self.test_accuracy[-1]:.1%}")
+        optimizer = self.trainer.optimizer
+        words.append(f"learning rate {optimizer.learning_rate:.3g}")
+        words.append(f"momentum {optimizer.momentum:.3g}")
+        text = ", ".join(words) + "."
+        if history.diverged:
+            text += f" Diverged — press reset. {history.message}"
+        elif self.notice.startswith("stopped"):
+            text += " Stopped — press play to go on."
+        elif self.controls["play"].playing:
+            text += " Playing."
+        if self.notice and not self.notice.startswith("stopped"):
+            text += f" ({self.notice})"
+        return " ".join(text.split())
 
     def _draw_curves(self) -> None:
         history = self.trainer.history
@@ -227,6 +304,16 @@ class TrainingPanel(Explorer):
         self.acc_line.set_data(self.test_steps, self.test_accuracy)
         right = max(10, history.steps)
         self.ax_acc.set_xlim(-0.02 * right, 1.05 * right)  # the last point whole, not halved
+
+
+def _live_region(text: str) -> str:
+    """``text`` in an element a screen reader announces when it changes (a polite status)."""
+    import html
+
+    return (
+        '<div class="engine-status" role="status" aria-live="polite" aria-atomic="true">'
+        f"{html.escape(text)}</div>"
+    )
 
 
 def _wrap(text: str, figure, fontsize: float = 10) -> str:
@@ -268,9 +355,11 @@ def training_panel(
     split (as notebooks 06 and 09 do) and keep the test set for the very end. The first
     ``test_size`` of them are measured after every tick; the panel calls them validation
     images, and ``.validation_accuracy`` (also ``.test_accuracy``) holds the results.
-    Controls: play (a Play widget: every tick runs ``Trainer.run(steps_per_tick)``),
-    pause, step (one tick), reset, learning_rate and momentum (applied to the optimizer
-    at once, without a reset). Attributes: ``.trainer``, ``.tick()``.
+    Controls: play (a Play widget: every tick runs ``Trainer.run(steps_per_tick)``; the
+    "play" button, ``start``, starts it), pause, step (one tick), reset, learning_rate
+    and momentum (applied to the optimizer at once, without a reset). Attributes:
+    ``.trainer``, ``.tick()``, ``.status`` (the state as text in a live region,
+    ``.state_text()``).
     """
     return TrainingPanel(
         x_train,
