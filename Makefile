@@ -6,7 +6,7 @@
 #   make lint    ruff check + format check       make format   fix what ruff can
 #   make bench   python -m bench                  make clean    remove caches
 #   make student regenerate notebooks/student/ (the student edition) from notebooks/
-#   make hub     JupyterHub on this machine for student1..30 (deploy/, README)
+#   make hub     JupyterHub on this machine for student1..30, as root (deploy/, README)
 #   make site    the course site: the notebooks, executed, as a web book in build/site/
 #   make course REPO=owner/name  the course's GitHub address in every badge, launch
 #                link and Colab cell (tools/course.py); without REPO, write it again
@@ -118,8 +118,11 @@ install: $(VENV)/.stamp-lab
 lab: $(VENV)/.stamp-lab
 	$(BIN)/jupyter lab $(LAB_ARGS)
 
-# Students student1..N (HUB_STUDENTS, default 30) log in with one password (HUB_PASSWORD,
-# else generated and printed); state and homes in build/hub. See deploy/jupyterhub_config.py.
+# As root: an account, a system user and a password of their own for student1..N
+# (HUB_STUDENTS, default 30) and an admin "teacher"; initial passwords in
+# build/hub/initial-passwords (root only), limits from deploy/measured.json, the repository
+# closed to students. Without root: localhost only, no isolation (it says so). See the
+# README, "Running the hub for a class", and deploy/jupyterhub_config.py.
 hub: $(VENV)/.stamp-hub $(PROXY_STAMP)
 	$(BIN)/jupyterhub -f deploy/jupyterhub_config.py
 
