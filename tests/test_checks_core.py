@@ -137,14 +137,15 @@ BLANK_CALLS = {
     "check_kernel_shape": lambda blank: checks.check_kernel_shape(blank),
     "check_layer_output_shape": lambda blank: checks.check_layer_output_shape(blank),
     "check_forward_pass": lambda blank: checks.check_forward_pass(
-        Dense(4, 3, seed=0), np.zeros((2, 4)), blank
+        blank, np.zeros((2, 4)), np.zeros((4, 3)), np.zeros(3)
     ),
     "check_random_accuracy": lambda blank: checks.check_random_accuracy(blank),
     "check_cross_entropy": lambda blank: checks.check_cross_entropy(blank, probability=0.5),
     "check_num_params": lambda blank: checks.check_num_params(blank),
     "check_naive_cost": lambda blank: checks.check_naive_cost(blank, num_params=10),
     "check_slope": lambda blank: checks.check_slope(math.sin, 0.0, blank),
-    "check_descent_step": lambda blank: checks.check_descent_step([1.0], [2.0], 0.1, blank),
+    "check_descent_step": lambda blank: checks.check_descent_step(blank),
+    "check_glorot_limit": lambda blank: checks.check_glorot_limit(blank),
     "check_steps_per_epoch": lambda blank: checks.check_steps_per_epoch(blank),
     "check_parabola_step": lambda blank: checks.check_parabola_step(blank, learning_rate=0.1),
     "check_best_learning_rate": lambda blank: checks.check_best_learning_rate(
@@ -325,6 +326,15 @@ def test_a_replaced_function_is_tampering(owner, name, monkeypatch):
 def test_a_replaced_method_is_tampering(monkeypatch):
     monkeypatch.setattr(Dense, "forward", lambda self, x: x)
     assert checks.check_kernel_shape((784, 512)).diagnosis == "tampered"
+
+
+def test_a_method_shadowed_on_a_subclass_is_tampering(monkeypatch):
+    from helpers.optim import SGD
+
+    assert "step" not in vars(SGD)  # SGD inherits Optimizer.step
+    monkeypatch.setattr(SGD, "step", lambda self, params, grads: None, raising=False)
+    result = checks.check_kernel_shape((784, 512))
+    assert result.diagnosis == "tampered" and "helpers.optim.SGD.step" in result.message
 
 
 def test_the_verdict_is_in_the_outputs_for_grading():

@@ -21,6 +21,7 @@ the visible verdict is Right and nothing the check relies on was replaced.
 
     core            Feedback, rel_error, check_implementation: what every checker shares
     training_loop   the loop's steps in order, one cross-entropy, one training step (00, 02)
+    initialization  Glorot's limit for a random start (02)
     layers          kernel and bias: shapes, a forward pass, dense_forward (01)
     naive_update    counting parameters and forward passes, a finite-difference partial (03)
     gradient        a slope, a descent step, a numerical gradient (04)
@@ -46,10 +47,16 @@ from .core import (
     is_blank,
     rel_error,
 )
+from .curvature import *  # noqa: F403
+from .curvature import __all__ as _curvature
+from .debugging import *  # noqa: F403
+from .debugging import __all__ as _debugging
 from .glossary import *  # noqa: F403
 from .glossary import __all__ as _glossary
 from .gradient import *  # noqa: F403
 from .gradient import __all__ as _gradient
+from .initialization import *  # noqa: F403
+from .initialization import __all__ as _initialization
 from .layers import *  # noqa: F403
 from .layers import __all__ as _layers
 from .learning_rate import *  # noqa: F403
@@ -74,6 +81,7 @@ __all__ = [
     "is_blank",
     "rel_error",
     *_training_loop,
+    *_initialization,
     *_layers,
     *_naive_update,
     *_gradient,
@@ -82,14 +90,19 @@ __all__ = [
     *_momentum,
     *_backprop,
     *_glossary,
+    *_curvature,
+    *_debugging,
 ]
 
 
 def _lesson_modules():
     from . import (
         backprop,
+        curvature,
+        debugging,
         glossary,
         gradient,
+        initialization,
         layers,
         learning_rate,
         momentum,
@@ -100,6 +113,7 @@ def _lesson_modules():
 
     return (
         training_loop,
+        initialization,
         layers,
         naive_update,
         gradient,
@@ -108,6 +122,8 @@ def _lesson_modules():
         momentum,
         backprop,
         glossary,
+        curvature,
+        debugging,
     )
 
 
@@ -125,9 +141,12 @@ def _seal() -> None:
 
     from .. import (
         autodiff,
+        curvature,
         data,
+        debugging,
         exercises,
         gradients,
+        initialization,
         landscapes,
         layers,
         losses,
@@ -147,6 +166,9 @@ def _seal() -> None:
         data,
         validation,
         exercises,
+        initialization,
+        curvature,
+        debugging,
     )
     checks = (_core, *_lesson_modules(), sys.modules[__name__])
     names = {name: value for name, value in globals().items() if name.startswith("check_")}

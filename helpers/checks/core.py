@@ -188,6 +188,9 @@ def is_blank(answer) -> bool:
 
 _ORIGINALS: dict[str, tuple[object, str, object]] = {}
 _CHECKERS: dict[str, object] = {}
+# Each class's own callable names: a new one (SGD.step = …, shadowing Optimizer.step) is
+# as much a replacement as a changed one.
+_CLASS_NAMES: dict[str, tuple[type, frozenset[str]]] = {}
 
 
 def _public_callables(owner) -> Iterator[tuple[str, object]]:
@@ -201,14 +204,17 @@ def seal(checkers: dict[str, object], modules: Sequence[types.ModuleType]) -> No
     _CHECKERS.clear()
     _CHECKERS.update(checkers)
     _ORIGINALS.clear()
+    _CLASS_NAMES.clear()
     for module in (np, np.linalg, np.random, *modules):
         for name, value in _public_callables(module):
             if isinstance(value, types.ModuleType):
                 continue
             _ORIGINALS[f"{module.__name__}.{name}"] = (module, name, value)
             if isinstance(value, type) and value.__module__ == module.__name__:
-                for attr, member in _public_callables(value):
+                own = dict(_public_callables(value))
+                for attr, member in own.items():
                     _ORIGINALS[f"{module.__name__}.{name}.{attr}"] = (value, attr, member)
+                _CLASS_NAMES[f"{module.__name__}.{name}"] = (value, frozenset(own))
 
 
 def tampering(namespace: dict | None = None) -> list[str]:
@@ -218,10 +224,13 @@ def tampering(namespace: dict | None = None) -> list[str]:
     other than the course's checker.
     """
     changed = [
-        where
-        for where, (owner, name, value) in _ORIGINALS.items()
+        label
+        for label, (owner, name, value) in _ORIGINALS.items()
         if vars(owner).get(name, value) is not value
     ]
+    for label, (cls, names) in _CLASS_NAMES.items():
+        added = {name for name, _ in _public_callables(cls)} - names
+        changed.extend(f"{label}.{name}" for name in sorted(added))
     for name, checker in _CHECKERS.items():
         if namespace is not None and name in namespace and namespace[name] is not checker:
             changed.append(name)
