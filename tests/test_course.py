@@ -290,6 +290,18 @@ def test_every_notebook_has_the_metadata_its_kernel_writes():
     assert not wrong, f"not this kernel's metadata (run make course): {wrong}"
 
 
+def test_the_colab_cell_is_collapsed_and_nothing_in_it_is_cut_off():
+    # Issue 25: at 1280 px a student's first code cell was the ~30-line Colab cell, its
+    # COURSE_REPO line cut off after `make course`. Collapsed, lines of at most 88 characters.
+    source = course.colab_cell_source("my-school/neural-networks")
+    long = [line for line in source.splitlines() if len(line) > 88]
+    assert not long, long
+    for path in notebooks(ROOT):
+        cells = nbformat.read(path, as_version=4).cells
+        colab = next(c for c in cells if c.cell_type == "code" and GUARD in c.source)
+        assert colab.metadata.get("jupyter") == {"source_hidden": True}, path.name
+
+
 def test_the_tool_leaves_the_other_cells_alone(tmp_path):
     root = copy_course(tmp_path)
     assert run_tool(root, "--repo", "someone/else").returncode == 0

@@ -53,34 +53,40 @@ BRANCH = "main"  # the branch Colab opens notebooks from (Binder uses HEAD)
 SLUG = re.compile(r"(?P<owner>[A-Za-z0-9](?:-?[A-Za-z0-9])*)/(?P<name>(?!\.\.?\Z)[A-Za-z0-9._-]+)")
 
 COLAB_CELL = """\
-# Colab only: fetch the course (package and bundled MNIST); elsewhere this does nothing.
+# Colab only: fetch the course (package and bundled MNIST). Elsewhere: nothing.
 import sys
 
 if "google.colab" in sys.modules:
     import os
     import subprocess
 
-    COURSE_REPO = "{address}"  # your copy of the course: make course REPO=owner/name
+    # Your copy of the course; `make course REPO=owner/name` writes it here.
+    COURSE_REPO = "{address}"
     COURSE_DIR = "/content/course"
     if not COURSE_REPO:
         raise RuntimeError(
-            "COURSE_REPO is not set: set it in this cell to the address of your copy of the "
-            "course (https://github.com/owner/name), then run it again."
+            "COURSE_REPO is not set: set it in this cell to the address of your "
+            "copy of the course (https://github.com/owner/name), then run it again."
         )
     if not os.path.isdir(COURSE_DIR):
         clone = ["git", "clone", "-q", "--depth=1", COURSE_REPO, COURSE_DIR]
         if subprocess.run(clone).returncode != 0:
             raise RuntimeError(
-                f"Could not fetch the course from {{COURSE_REPO}}: set COURSE_REPO in this cell "
-                "to the address of your copy of the course, then run it again."
+                f"Could not fetch the course from {{COURSE_REPO}}: set COURSE_REPO "
+                "in this cell to the address of your copy of the course, then run "
+                "it again."
             )
-    # Colab has the course's dependencies and setuptools: build with those, download nothing.
-    install = [sys.executable, "-m", "pip", "install", "-q", "--no-build-isolation"]
-    if subprocess.run([*install, "-e", COURSE_DIR]).returncode != 0:
+    # Colab has the course's dependencies and setuptools: install with those.
+    pip = [sys.executable, "-m", "pip", "install", "-q", "--no-build-isolation"]
+    if subprocess.run([*pip, "-e", COURSE_DIR]).returncode != 0:
         raise RuntimeError(
             f"Installing the course from {{COURSE_DIR}} failed: see pip's message above."
         )
     sys.path.insert(0, COURSE_DIR)"""
+# Its lines fit a code cell of JupyterLab at 1280 px with the file browser open (nothing cut
+# off), and JupyterLab shows the cell collapsed: a student's first code cell is the lesson's.
+COLAB_WIDTH = 88
+COLAB_METADATA = {"source_hidden": True}
 COLAB_GUARD = 'if "google.colab" in sys.modules:'
 LAUNCH_CELL_ID = "open-in-colab"
 # A launch line or a badge: a link into Colab's GitHub viewer or into Binder.
@@ -252,6 +258,9 @@ def apply_to_notebook(
         else:
             changes.append("the Colab cell is not tools/course.py's COLAB_CELL")
         colab[0].source = cell_source
+    if colab[0].metadata.get("jupyter") != COLAB_METADATA:
+        changes.append("the Colab cell is not collapsed")
+        colab[0].metadata["jupyter"] = dict(COLAB_METADATA)
 
     first_code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
     launch = [
