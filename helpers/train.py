@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import signal
+import textwrap
 import threading
 import time
 from dataclasses import dataclass, field
@@ -35,12 +36,15 @@ from .validation import (
     describe,
 )
 
-__all__ = ["BLOW_UP", "History", "Trainer", "evaluate", "fit", "loss_rose_message"]
+__all__ = ["BLOW_UP", "History", "Trainer", "evaluate", "fit", "loss_rose_message", "say"]
 
 BLOW_UP = 100.0  # training stops when the loss exceeds this many times its first value
 # fit measures the loss of this many training examples before its first step and after its
 # last: the same examples both times, so whether a run left the model worse is exact.
 REFERENCE_EXAMPLES = 1024
+# Printed messages are wrapped between words at this width: JupyterLab breaks a longer
+# output line wherever the output area ends, even inside a word ("t oo large" at 1280 px).
+PRINT_WIDTH = 88
 
 
 @dataclass
@@ -235,16 +239,16 @@ class Trainer:
         except KeyboardInterrupt:
             history.interrupted = True
             history.message = _run_interrupted_message(len(losses), steps, before, in_step)
-            print(history.message)
+            say(history.message)
         if history.diverged:
             if verbose and not was_diverged:
-                print(history.message)
+                say(history.message)
             return losses
         rose = loss_rose_message(history.loss, self.optimizer)
         if rose:
             history.message = "\n".join(filter(None, [history.message, rose]))
             if verbose and not self._rose_said:
-                print(rose)
+                say(rose)
         self._rose_said = bool(rose)
         return losses
 
@@ -447,8 +451,20 @@ def fit(
         if rose:
             history.message = "\n".join(filter(None, [history.message, rose]))
     if history.message and (progress or history.interrupted):
-        print(history.message)
+        say(history.message)
     return history
+
+
+def say(message: str) -> None:
+    """Print ``message`` (one line, or lines joined by "\n") with each line wrapped between
+    words at PRINT_WIDTH, so that no output area breaks it inside a word. ``History.message``
+    keeps the unwrapped lines."""
+    print(
+        "\n".join(
+            textwrap.fill(line, PRINT_WIDTH, break_long_words=False, break_on_hyphens=False)
+            for line in message.split("\n")
+        )
+    )
 
 
 def _check_validation_data(model, validation_data):

@@ -14,7 +14,7 @@ import pytest
 from helpers.data import load_mnist, prepare
 from helpers.layers import Dense, Sequential, mlp
 from helpers.optim import SGD
-from helpers.train import History, Trainer, evaluate, fit, loss_rose_message
+from helpers.train import PRINT_WIDTH, History, Trainer, evaluate, fit, loss_rose_message
 
 
 @pytest.fixture(scope="module")
@@ -203,6 +203,29 @@ class InterruptingLoss:
         return softmax_cross_entropy(logits, labels)
 
 
+def wrapped(message: str) -> str:
+    """``message`` as it is printed: each line wrapped between words at PRINT_WIDTH."""
+    import textwrap
+
+    return "\n".join(
+        textwrap.fill(line, PRINT_WIDTH, break_long_words=False, break_on_hyphens=False)
+        for line in message.split("\n")
+    )
+
+
+def test_printed_messages_break_between_words_only(capsys):
+    # Issue 25: "t oo large" in 06: JupyterLab broke a long printed line inside a word.
+    x, y = small_data()
+    trainer = Trainer(mlp([8, 16, 3], seed=0), x * 100, y, SGD(1e4, momentum=0.9))
+    trainer.run(50)
+    out = capsys.readouterr().out
+    message = trainer.history.message
+    assert trainer.history.diverged and len(message) > PRINT_WIDTH and "\n" not in message
+    lines = out.splitlines()
+    assert len(lines) > 1 and all(len(line) <= PRINT_WIDTH for line in lines), lines
+    assert " ".join(lines) == message  # the same words, broken only at spaces
+
+
 def stop_at(steps):
     def callback(trainer):
         if trainer.history.steps == steps:
@@ -289,7 +312,7 @@ def test_the_stop_button_ends_trainer_run_after_the_current_step(capsys):
         "far are returned and the model keeps what it learned; call run again to go on."
     )
     assert trainer.history.message == line
-    assert capsys.readouterr().out == line + "\n"  # one line
+    assert capsys.readouterr().out == wrapped(line) + "\n"  # the line, wrapped between words
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
     same = Trainer(mlp([8, 3], seed=0), x, y, SGD(0.1, momentum=0.9))
     same.run(5, verbose=False)
@@ -494,7 +517,7 @@ def test_too_much_momentum_says_so_when_the_loss_ends_higher(capsys):
         "Try a learning rate ten times smaller (0.1) or less momentum (e.g. 0.9)."
         in history.message
     )
-    assert history.message in capsys.readouterr().out
+    assert wrapped(history.message) in capsys.readouterr().out
 
 
 def test_one_epoch_whose_loss_ends_higher_says_so(mnist, capsys):
@@ -517,7 +540,7 @@ def test_one_epoch_whose_loss_ends_higher_says_so(mnist, capsys):
         "momentum=0.99: the steps are too large, so training undoes what it learns. Try a "
         "learning rate ten times smaller (0.1) or less momentum (e.g. 0.9)."
     )
-    assert history.message in capsys.readouterr().out
+    assert wrapped(history.message) in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
@@ -573,7 +596,7 @@ def test_trainer_run_says_when_and_why_it_diverged(capsys):
         trainer.run(150)
         assert trainer.run(10) == []  # nothing more to train; said once
     assert trainer.history.diverged
-    assert capsys.readouterr().out == trainer.history.message + "\n"
+    assert capsys.readouterr().out == wrapped(trainer.history.message) + "\n"
     assert "the learning rate is too large" in trainer.history.message
 
 
@@ -677,7 +700,8 @@ def test_the_stop_button_in_a_real_kernel_returns_the_history(kernel):
     code = "history = fit(model, x, y, SGD(0.01), 100000, 16, callback=say_started)"
     status, out = kernel.execute(code, interrupt_on="started\n")
     assert status == "ok"  # no KeyboardInterrupt traceback: fit returned
-    first, line, end = out.split("\n")
+    first, *lines, end = out.split("\n")  # the message: one line, wrapped between words
+    line = " ".join(lines)
     assert first == "started" and end == ""
     assert line.startswith(("fit interrupted after step ", "fit interrupted at the end of epoch "))
     status, out = kernel.execute(
@@ -710,7 +734,8 @@ print(panel.controls["play"].model_id)
     tick = {"method": "update", "state": {"value": 1}, "buffer_paths": []}
     status, out = kernel.comm_msg(play_id, tick, interrupt_on="started\n")
     assert status == "ok"
-    first, line, end = out.split("\n")
+    first, *lines, end = out.split("\n")  # the message: one line, wrapped between words
+    line = " ".join(lines)
     assert first == "started" and end == ""
     said = re.fullmatch(
         r"Trainer\.run interrupted after step (\d+) of 1000000 \(([\d,]+) steps trained in "
