@@ -18,6 +18,7 @@ without a score from nbgrader have no points (never a silent 0).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import pwd
@@ -87,8 +88,13 @@ class Outcome:
 # ------------------------------------------------------------------ the sandbox user --
 
 
+LOCK_DIR = Path("/run/lock") if Path("/run/lock").is_dir() else Path(tempfile.gettempdir())
+_HELD: list = []  # the lock files of the uids this process uses (kept open until exit)
+
+
 def sandbox_uids(count: int) -> list[int | None]:
-    """``count`` user ids with no account and no process, or Nones when not root."""
+    """``count`` user ids with no account, no process and no other grader holding them
+    (a lock file each, held while this process lives), or Nones when not root."""
     if os.geteuid() != 0:
         return [None] * count
     busy = set()
@@ -105,8 +111,16 @@ def sandbox_uids(count: int) -> list[int | None]:
             continue
         except KeyError:
             pass
-        if uid not in busy:
-            free.append(uid)
+        if uid in busy:
+            continue
+        lock = open(LOCK_DIR / f"engine-grading-uid-{uid}.lock", "a")  # noqa: SIM115
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            continue
+        _HELD.append(lock)
+        free.append(uid)
         if len(free) == count:
             return free
     raise RuntimeError(f"no free user id in {UID_RANGE.start}-{UID_RANGE.stop - 1}")
