@@ -45,6 +45,7 @@ from pathlib import Path
 
 import numpy as np
 
+from helpers.exercises import rebuilt
 from helpers.validation import check_batch_size, check_finite, check_labels
 
 __all__ = [
@@ -570,6 +571,7 @@ def one_hot(labels, num_classes: int = 10) -> np.ndarray:
 # ---------------------------------------------------------------------- batching ----
 
 
+@rebuilt("batches")  # notebook 05's sgd_epoch exercise writes the shuffling and slicing
 def batches(x, y, batch_size: int = 128, shuffle: bool = True, seed=None):
     """Yield ``(x_batch, y_batch)`` pairs covering every example exactly once: one epoch.
 

@@ -271,6 +271,7 @@ def check_sgd_epoch(sgd_epoch, seed: int = 0) -> Feedback:
         reference=_reference_epoch,
         outputs=("w after the epoch",),
         mistakes=_SGD_MISTAKES,
+        forbid=("batches",),  # the shuffling and slicing are the exercise
         hint="Print w after each batch for a tiny x and compare with a step you work out by hand.",
     )
     if verdict.diagnosis == "other":
