@@ -368,3 +368,14 @@ def test_every_diagnosis_a_checker_names_has_a_sentence_for_the_teacher():
         sentence.endswith(".") and len(sentence) > 20 for sentence in checks.DIAGNOSES.values()
     )
     assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", key) for key in checks.DIAGNOSES)
+
+
+def test_a_shared_diagnosis_gets_the_sentence_of_the_checkers_lesson():
+    from helpers.checks import diagnosis_sentence
+
+    sgd = diagnosis_sentence("check_sgd_epoch", "sign-flipped")
+    loss = diagnosis_sentence("check_cross_entropy", "sign-flipped")
+    assert sgd and loss and sgd != loss
+    assert diagnosis_sentence("check_sgd_epoch", "timeout") == checks.CORE_DIAGNOSES["timeout"]
+    assert diagnosis_sentence("no_such_checker", "timeout") == checks.CORE_DIAGNOSES["timeout"]
+    assert diagnosis_sentence("check_sgd_epoch", "no-such-id") == ""

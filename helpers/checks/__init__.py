@@ -72,6 +72,7 @@ from .training_loop import __all__ as _training_loop
 
 __all__ = [
     "DIAGNOSES",
+    "diagnosis_sentence",
     "FEEDBACK_MIME",
     "RIGHT",
     "RIGHT_FLOAT32",
@@ -125,6 +126,21 @@ def _lesson_modules():
         curvature,
         debugging,
     )
+
+
+def diagnosis_sentence(checker: str, diagnosis: str) -> str:
+    """What to re-teach for ``diagnosis`` as the checker named ``checker`` means it.
+
+    The same id (say "sign-flipped") names the same kind of mistake in several lessons;
+    the sentence of the lesson whose checker gave it says what it was there. Falls back
+    to the core's sentence, then to the merged DIAGNOSES, then to "".
+    """
+    import sys
+
+    function = globals().get(checker)
+    module = sys.modules.get(getattr(function, "__module__", ""), None)
+    own = getattr(module, "DIAGNOSES", {})
+    return own.get(diagnosis) or CORE_DIAGNOSES.get(diagnosis) or DIAGNOSES.get(diagnosis, "")
 
 
 def _diagnoses() -> dict[str, str]:
