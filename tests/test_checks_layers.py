@@ -38,38 +38,38 @@ def test_the_issue_s_mistakes_have_names():
 # ------------------------------------------------------ kernel shape ----
 
 
-@pytest.mark.parametrize(
-    ("answer", "passed", "diagnosis"),
-    [
-        ((512, 10), True, ""),
-        ([512, 10], True, ""),
-        (np.zeros((512, 10)).shape, True, ""),
-        ((np.int64(512), np.int64(10)), True, ""),
-        ((10, 512), False, "swapped-dimensions"),
-        ((784, 512), False, "other-layer"),
-        ((512, 11), False, "other"),
-        ((512,), False, "wrong-type"),
-        ("512x10", False, "wrong-type"),
-        (5120, False, "wrong-type"),
-        (..., False, "blank"),
-        (None, False, "blank"),
-    ],
-)
+KERNEL_SHAPE_ANSWERS = [
+    ((512, 10), True, ""),
+    ([512, 10], True, ""),
+    (np.zeros((512, 10)).shape, True, ""),
+    ((np.int64(512), np.int64(10)), True, ""),
+    ((10, 512), False, "swapped-dimensions"),
+    ((784, 512), False, "other-layer"),
+    ((512, 11), False, "other"),
+    ((512,), False, "wrong-type"),
+    ("512x10", False, "wrong-type"),
+    (5120, False, "wrong-type"),
+    (..., False, "blank"),
+    (None, False, "blank"),
+]
+
+
+@pytest.mark.parametrize(("answer", "passed", "diagnosis"), KERNEL_SHAPE_ANSWERS)
 def test_kernel_shape(answer, passed, diagnosis):
     verdict(checks.check_kernel_shape(answer, in_features=512, out_features=10), passed, diagnosis)
 
 
-@pytest.mark.parametrize(
-    ("answer", "passed", "diagnosis"),
-    [
-        ((128, 512), True, ""),
-        ((512, 128), False, "swapped-dimensions"),
-        ((128, 784), False, "wrong-units"),
-        ((784, 512), False, "other"),
-        ("3 by 2", False, "wrong-type"),
-        (..., False, "blank"),
-    ],
-)
+OUTPUT_SHAPE_ANSWERS = [
+    ((128, 512), True, ""),
+    ((512, 128), False, "swapped-dimensions"),
+    ((128, 784), False, "wrong-units"),
+    ((784, 512), False, "other"),
+    ("3 by 2", False, "wrong-type"),
+    (..., False, "blank"),
+]
+
+
+@pytest.mark.parametrize(("answer", "passed", "diagnosis"), OUTPUT_SHAPE_ANSWERS)
 def test_layer_output_shape(answer, passed, diagnosis):
     verdict(checks.check_layer_output_shape(answer), passed, diagnosis)
 
@@ -208,21 +208,21 @@ def test_forward_pass_needs_arrays_that_fit():
 # --------------------------------------------------- random accuracy ----
 
 
-@pytest.mark.parametrize(
-    ("answer", "passed", "diagnosis"),
-    [
-        (0.1, True, ""),
-        (1 / 10, True, ""),
-        (np.float32(0.1), True, ""),
-        (0.098, True, ""),
-        (10, False, "percentage"),
-        (0.9, False, "error-rate"),
-        (0.5, False, "other"),
-        ("ten percent", False, "wrong-type"),
-        ([0.1, 0.1], False, "wrong-type"),
-        (..., False, "blank"),
-    ],
-)
+ACCURACY_ANSWERS = [
+    (0.1, True, ""),
+    (1 / 10, True, ""),
+    (np.float32(0.1), True, ""),
+    (0.098, True, ""),
+    (10, False, "percentage"),
+    (0.9, False, "error-rate"),
+    (0.5, False, "other"),
+    ("ten percent", False, "wrong-type"),
+    ([0.1, 0.1], False, "wrong-type"),
+    (..., False, "blank"),
+]
+
+
+@pytest.mark.parametrize(("answer", "passed", "diagnosis"), ACCURACY_ANSWERS)
 def test_random_accuracy(answer, passed, diagnosis):
     verdict(checks.check_random_accuracy(answer), passed, diagnosis)
 
@@ -369,3 +369,11 @@ def test_a_replaced_checker_fails_the_hidden_test(name):
     hidden = "import helpers.checks\n\nhelpers.checks.confirm(result)\n"
     with pytest.raises(AssertionError, match=f"the check was changed: {name}"):
         exec(hidden, namespace)  # noqa: S102 - the notebook's hidden test, as nbgrader runs it
+
+
+def test_every_named_mistake_has_an_answer_in_a_battery():
+    """No diagnosis of the lesson is dead: each is what some answer above gets."""
+    tables = [KERNEL_SHAPE_ANSWERS, OUTPUT_SHAPE_ANSWERS, ACCURACY_ANSWERS]
+    named = {row[2] for table in tables for row in table}
+    named |= {row[3] for table in (FORWARD_ANSWERS, DENSE_ANSWERS) for row in table}
+    assert set(lesson.DIAGNOSES) <= named, set(lesson.DIAGNOSES) - named

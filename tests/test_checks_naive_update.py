@@ -44,23 +44,23 @@ def test_the_counts_are_the_package_s():
 # --------------------------------------------------------- parameters ----
 
 
-@pytest.mark.parametrize(
-    ("answer", "passed", "diagnosis"),
-    [
-        (N, True, ""),
-        (784 * 128 + 128 + 128 * 10 + 10, True, ""),
-        (np.int64(N), True, ""),
-        (float(N), True, ""),
-        (784 * 128 + 128 * 10, False, "kernels-only"),
-        (N + 784, False, "input-bias"),
-        (784 * 128 + 128, False, "first-layer-only"),
-        (LESSON, False, "other-network"),
-        (N + 1, False, "other"),
-        ("101770", False, "wrong-type"),
-        (..., False, "blank"),
-        (None, False, "blank"),
-    ],
-)
+NUM_PARAMS_ANSWERS = [
+    (N, True, ""),
+    (784 * 128 + 128 + 128 * 10 + 10, True, ""),
+    (np.int64(N), True, ""),
+    (float(N), True, ""),
+    (784 * 128 + 128 * 10, False, "kernels-only"),
+    (N + 784, False, "input-bias"),
+    (784 * 128 + 128, False, "first-layer-only"),
+    (LESSON, False, "other-network"),
+    (N + 1, False, "other"),
+    ("101770", False, "wrong-type"),
+    (..., False, "blank"),
+    (None, False, "blank"),
+]
+
+
+@pytest.mark.parametrize(("answer", "passed", "diagnosis"), NUM_PARAMS_ANSWERS)
 def test_num_params(answer, passed, diagnosis):
     verdict(checks.check_num_params(answer, sizes=SMALL), passed, diagnosis)
 
@@ -77,25 +77,25 @@ def test_num_params_needs_two_sizes():
 # ----------------------------------------------------- forward passes ----
 
 
-@pytest.mark.parametrize(
-    ("answer", "method", "passed", "diagnosis"),
-    [
-        (N + 1, "forward", True, ""),
-        (784 * 128 + 128 + 128 * 10 + 10 + 1, "forward", True, ""),
-        (np.int64(N + 1), "forward", True, ""),
-        (2 * N, "forward", False, "two-passes-per-parameter"),
-        (N, "forward", False, "no-base-pass"),
-        (N + 4, "forward", False, "base-pass-per-array"),
-        (LESSON + 1, "forward", False, "other-network"),
-        (N + 2, "forward", False, "other"),
-        (2 * N, "central", True, ""),
-        (N + 1, "central", False, "one-pass-per-parameter"),
-        (N, "central", False, "one-pass-per-parameter"),
-        (2 * LESSON, "central", False, "other-network"),
-        ("many", "forward", False, "wrong-type"),
-        (..., "forward", False, "blank"),
-    ],
-)
+NAIVE_COST_ANSWERS = [
+    (N + 1, "forward", True, ""),
+    (784 * 128 + 128 + 128 * 10 + 10 + 1, "forward", True, ""),
+    (np.int64(N + 1), "forward", True, ""),
+    (2 * N, "forward", False, "two-passes-per-parameter"),
+    (N, "forward", False, "no-base-pass"),
+    (N + 4, "forward", False, "base-pass-per-array"),
+    (LESSON + 1, "forward", False, "other-network"),
+    (N + 2, "forward", False, "other"),
+    (2 * N, "central", True, ""),
+    (N + 1, "central", False, "one-pass-per-parameter"),
+    (N, "central", False, "one-pass-per-parameter"),
+    (2 * LESSON, "central", False, "other-network"),
+    ("many", "forward", False, "wrong-type"),
+    (..., "forward", False, "blank"),
+]
+
+
+@pytest.mark.parametrize(("answer", "method", "passed", "diagnosis"), NAIVE_COST_ANSWERS)
 def test_naive_cost(answer, method, passed, diagnosis):
     verdict(checks.check_naive_cost(answer, sizes=SMALL, method=method), passed, diagnosis)
 
@@ -120,20 +120,20 @@ def test_naive_cost_rejects_an_unknown_method():
 # -------------------------------------------------- both nudges climb ----
 
 
-@pytest.mark.parametrize(
-    ("answer", "passed", "diagnosis"),
-    [
-        (0.05, True, ""),
-        (0.1 / 2, True, ""),
-        (np.float32(0.05), True, ""),
-        (-0.05, False, "negative-distance"),
-        (0.1, False, "epsilon-not-half"),
-        (0.01, False, "epsilon-squared"),
-        (0.3, False, "other"),
-        ("0.05", False, "wrong-type"),
-        (..., False, "blank"),
-    ],
-)
+BOTH_CLIMB_ANSWERS = [
+    (0.05, True, ""),
+    (0.1 / 2, True, ""),
+    (np.float32(0.05), True, ""),
+    (-0.05, False, "negative-distance"),
+    (0.1, False, "epsilon-not-half"),
+    (0.01, False, "epsilon-squared"),
+    (0.3, False, "other"),
+    ("0.05", False, "wrong-type"),
+    (..., False, "blank"),
+]
+
+
+@pytest.mark.parametrize(("answer", "passed", "diagnosis"), BOTH_CLIMB_ANSWERS)
 def test_both_nudges_climb(answer, passed, diagnosis):
     verdict(checks.check_both_nudges_climb(answer, epsilon=0.1), passed, diagnosis)
 
@@ -349,3 +349,10 @@ def test_a_replaced_checker_fails_the_hidden_test():
     hidden = "import helpers.checks\n\nhelpers.checks.confirm(result_partial)\n"
     with pytest.raises(AssertionError, match="the check was changed: check_partial"):
         exec(hidden, namespace)  # noqa: S102 - the notebook's hidden test, as nbgrader runs it
+
+
+def test_every_named_mistake_has_an_answer_in_a_battery():
+    """No diagnosis of the lesson is dead: each is what some answer above gets."""
+    named = {row[2] for table in (NUM_PARAMS_ANSWERS, BOTH_CLIMB_ANSWERS) for row in table}
+    named |= {row[3] for row in NAIVE_COST_ANSWERS} | {row[3] for row in PARTIAL_ANSWERS}
+    assert set(lesson.DIAGNOSES) <= named, set(lesson.DIAGNOSES) - named

@@ -39,43 +39,43 @@ def verdict(result, passed: bool, diagnosis: str) -> None:
 B, F, L, K, U = "draw a batch", "forward pass", "loss", "backward pass", "update"
 
 
-@pytest.mark.parametrize(
-    ("answer", "passed", "diagnosis"),
-    [
-        ([B, F, L, U], True, ""),
-        ((B, F, L, U), True, ""),
-        (["Draw a batch", " forward pass", "LOSS", "update "], True, ""),
-        ([F, B, L, U], False, "batch-not-first"),
-        ([B, L, F, U], False, "loss-before-forward"),
-        ([B, F, U, L], False, "update-before-loss"),
-        ([B, F, L], False, "missing-or-repeated-step"),
-        ([B, F, L, U, U], False, "missing-or-repeated-step"),
-        ([B, "predict", L, U], False, "unknown-step"),
-        ("draw a batch, forward pass, loss, update", False, "wrong-type"),
-        (4, False, "wrong-type"),
-        (..., False, "blank"),
-        (None, False, "blank"),
-    ],
-)
+FOUR_STEPS_ANSWERS = [
+    ([B, F, L, U], True, ""),
+    ((B, F, L, U), True, ""),
+    (["Draw a batch", " forward pass", "LOSS", "update "], True, ""),
+    ([F, B, L, U], False, "batch-not-first"),
+    ([B, L, F, U], False, "loss-before-forward"),
+    ([B, F, U, L], False, "update-before-loss"),
+    ([B, F, L], False, "missing-or-repeated-step"),
+    ([B, F, L, U, U], False, "missing-or-repeated-step"),
+    ([B, "predict", L, U], False, "unknown-step"),
+    ("draw a batch, forward pass, loss, update", False, "wrong-type"),
+    (4, False, "wrong-type"),
+    (..., False, "blank"),
+    (None, False, "blank"),
+]
+
+
+@pytest.mark.parametrize(("answer", "passed", "diagnosis"), FOUR_STEPS_ANSWERS)
 def test_four_steps_in_order(answer, passed, diagnosis):
     verdict(checks.check_training_loop_order(answer), passed, diagnosis)
 
 
-@pytest.mark.parametrize(
-    ("answer", "passed", "diagnosis"),
-    [
-        ([B, F, L, K, U], True, ""),
-        (list(checks.TRAINING_LOOP_WITH_BACKWARD), True, ""),
-        (["Draw a batch", "forward pass", "loss", "backward pass ", "UPDATE"], True, ""),
-        ([B, F, L, U, K], False, "backward-after-update"),
-        ([B, F, K, L, U], False, "out-of-order"),
-        ([B, L, F, K, U], False, "loss-before-forward"),
-        ([F, B, L, K, U], False, "batch-not-first"),
-        ([B, F, L, U], False, "missing-or-repeated-step"),
-        ([B, F, L, "backprop", U], False, "unknown-step"),
-        (..., False, "blank"),
-    ],
-)
+FIVE_STEPS_ANSWERS = [
+    ([B, F, L, K, U], True, ""),
+    (list(checks.TRAINING_LOOP_WITH_BACKWARD), True, ""),
+    (["Draw a batch", "forward pass", "loss", "backward pass ", "UPDATE"], True, ""),
+    ([B, F, L, U, K], False, "backward-after-update"),
+    ([B, F, K, L, U], False, "out-of-order"),
+    ([B, L, F, K, U], False, "loss-before-forward"),
+    ([F, B, L, K, U], False, "batch-not-first"),
+    ([B, F, L, U], False, "missing-or-repeated-step"),
+    ([B, F, L, "backprop", U], False, "unknown-step"),
+    (..., False, "blank"),
+]
+
+
+@pytest.mark.parametrize(("answer", "passed", "diagnosis"), FIVE_STEPS_ANSWERS)
 def test_five_steps_in_order(answer, passed, diagnosis):
     verdict(checks.check_training_loop_order(answer, backward=True), passed, diagnosis)
 
@@ -88,25 +88,25 @@ def test_steps_in_order_needs_backward_true_or_false():
 # ------------------------------------------------------ cross-entropy ----
 
 
-@pytest.mark.parametrize(
-    ("answer", "passed", "diagnosis"),
-    [
-        (-np.log(0.25), True, ""),
-        (math.log(4), True, ""),
-        (1.386, True, ""),
-        (np.float32(-np.log(0.25)), True, ""),
-        (np.array(-np.log(0.25)), True, ""),
-        (np.log(0.25), False, "sign-flipped"),
-        (-np.log10(0.25), False, "base-10-log"),
-        (-np.log2(0.25), False, "base-2-log"),
-        (-np.log(0.75), False, "wrong-probability"),
-        (0.25, False, "probability-not-loss"),
-        (3.0, False, "other"),
-        ("1.386", False, "wrong-type"),
-        ([1.386, 1.386], False, "wrong-type"),
-        (..., False, "blank"),
-    ],
-)
+CROSS_ENTROPY_ANSWERS = [
+    (-np.log(0.25), True, ""),
+    (math.log(4), True, ""),
+    (1.386, True, ""),
+    (np.float32(-np.log(0.25)), True, ""),
+    (np.array(-np.log(0.25)), True, ""),
+    (np.log(0.25), False, "sign-flipped"),
+    (-np.log10(0.25), False, "base-10-log"),
+    (-np.log2(0.25), False, "base-2-log"),
+    (-np.log(0.75), False, "wrong-probability"),
+    (0.25, False, "probability-not-loss"),
+    (3.0, False, "other"),
+    ("1.386", False, "wrong-type"),
+    ([1.386, 1.386], False, "wrong-type"),
+    (..., False, "blank"),
+]
+
+
+@pytest.mark.parametrize(("answer", "passed", "diagnosis"), CROSS_ENTROPY_ANSWERS)
 def test_cross_entropy(answer, passed, diagnosis):
     verdict(checks.check_cross_entropy(answer, probability=0.25), passed, diagnosis)
 
@@ -281,3 +281,10 @@ def test_a_replaced_checker_fails_the_hidden_test():
     hidden = "import helpers.checks\n\nhelpers.checks.confirm(result_step)\n"
     with pytest.raises(AssertionError, match="the check was changed: check_training_step"):
         exec(hidden, namespace)  # noqa: S102 - the notebook's hidden test, as nbgrader runs it
+
+
+def test_every_named_mistake_has_an_answer_in_a_battery():
+    """No diagnosis of the lesson is dead: each is what some answer above gets."""
+    tables = [FOUR_STEPS_ANSWERS, FIVE_STEPS_ANSWERS, CROSS_ENTROPY_ANSWERS]
+    named = {row[2] for table in tables for row in table} | {row[3] for row in STEP_ANSWERS}
+    assert set(lesson.DIAGNOSES) <= named, set(lesson.DIAGNOSES) - named

@@ -87,7 +87,7 @@ def check_kernel_shape(shape, in_features: int = 784, out_features: int = 512) -
         )
     return wrong(
         f"{answer} is not the shape of a kernel from {in_features} inputs to {out_features} units.",
-        "Every input is connected to every unit: rows = inputs, columns = units.",
+        "How many inputs does this layer have, and how many units? Which one counts the rows?",
     )
 
 
@@ -118,7 +118,7 @@ def check_layer_output_shape(shape, batch_size: int = 128, units: int = 512) -> 
         )
     return wrong(
         f"{answer} is not the output shape for a batch of {batch_size} and {units} units.",
-        "The output has one row per example and one column per unit.",
+        "What does one row of the output stand for, and what does one column?",
     )
 
 

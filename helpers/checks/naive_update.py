@@ -51,7 +51,8 @@ DIAGNOSES: dict[str, str] = {
     "divided-by-epsilon": "w + ε and w − ε are 2ε apart: the difference is divided by 2ε.",
     "no-divide-by-epsilon": "A rate of change divides the change of the loss by the change of "
     "w (2ε): that division was left out.",
-    "sign-flipped": "The central difference is l(w + ε) − l(w − ε), in that order.",
+    "sign-flipped": "A sign is flipped: the result points the wrong way (a negative loss, a "
+    "step uphill, or a difference taken in the wrong order).",
     "not-restored": "A nudged coefficient must be put back to its old value before returning.",
     "nudged-every-coefficient": "The partial nudges one coefficient, w[index], not the "
     "whole array.",

@@ -54,14 +54,14 @@ DIAGNOSES: dict[str, str] = {
     "comes between the loss and the update.",
     "out-of-order": "The steps are in the wrong order: data, predictions, how wrong, "
     "which way, change.",
-    "sign-flipped": "Cross-entropy is minus the log of a probability, never negative; a step "
-    "goes against the gradient, not along it.",
+    "sign-flipped": "A sign is flipped: the result points the wrong way (a negative loss, a "
+    "step uphill, or a difference taken in the wrong order).",
     "base-10-log": "Cross-entropy uses the natural logarithm (np.log), not log10.",
     "base-2-log": "Cross-entropy uses the natural logarithm (np.log), not log2.",
     "wrong-probability": "Cross-entropy looks at the probability of the true class only.",
     "probability-not-loss": "The loss is −log(p), not the probability p itself.",
-    "no-learning-rate": "The update is learning_rate × gradient: the whole gradient is far "
-    "too long a step.",
+    "no-learning-rate": "The learning rate was left out: the gradient entered the step at full "
+    "size.",
     "stale-gradients": "The update used the gradients of the previous batch: backward must "
     "run before the update.",
     "updated-twice": "The update was applied twice in one step.",
