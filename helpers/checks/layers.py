@@ -219,7 +219,7 @@ def check_forward_pass(out, x, kernel, bias) -> Feedback:
         )
     return wrong(
         "your numbers differ from the layer's.",
-        "Build it up in steps: the dot product, then the bias, then relu.",
+        "Compare yours with the layer's formula in the text, one operation at a time.",
     )
 
 
@@ -349,6 +349,6 @@ def check_dense_forward(dense_forward, seed: int = 0) -> Feedback:
         reference=_dense_reference,
         outputs=("the output",),
         mistakes=_DENSE_MISTAKES,
-        hint="Build it up in steps: the dot product, then the bias, then relu.",
+        hint="Compare yours with the layer's formula in the text, one operation at a time.",
         forbid=("Dense.forward",),
     )
