@@ -365,4 +365,6 @@ def test_every_diagnosis_of_this_lesson_is_listed():
     for row in CHAIN_RULE + INPUT_GRADIENT + DENSE_BACKWARD + SOFTMAX_GRAD:
         assert row[3] == "" or row[3] in DIAGNOSES, row
     assert set(backprop.DIAGNOSES) <= set(DIAGNOSES)
+    named = {row[3] for row in CHAIN_RULE + INPUT_GRADIENT + DENSE_BACKWARD + SOFTMAX_GRAD}
+    assert set(backprop.DIAGNOSES) <= named, set(backprop.DIAGNOSES) - named  # none is dead
     assert all(text.endswith(".") for text in backprop.DIAGNOSES.values())

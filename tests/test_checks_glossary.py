@@ -346,4 +346,6 @@ def test_every_diagnosis_of_this_lesson_is_listed():
     for row in QUIZ + FIT:
         assert row[3] == "" or row[3] in DIAGNOSES, row
     assert set(glossary.DIAGNOSES) <= set(DIAGNOSES)
+    named = {row[3] for row in QUIZ + FIT}
+    assert set(glossary.DIAGNOSES) <= named, set(glossary.DIAGNOSES) - named  # none is dead
     assert all(text.endswith(".") for text in glossary.DIAGNOSES.values())

@@ -420,6 +420,8 @@ def test_every_diagnosis_of_this_lesson_is_listed():
     for row in BY_HAND + MOMENTUM_STEP + ADAM_STEP:
         assert row[3] == "" or row[3] in DIAGNOSES, row
     assert set(momentum.DIAGNOSES) <= set(DIAGNOSES)
+    named = {row[3] for row in BY_HAND + MOMENTUM_STEP + ADAM_STEP}
+    assert set(momentum.DIAGNOSES) <= named, set(momentum.DIAGNOSES) - named  # none is dead
     assert all(isinstance(text, str) and text.endswith(".") for text in momentum.DIAGNOSES.values())
 
 

@@ -41,9 +41,9 @@ __all__ = [
 DIAGNOSES: dict[str, str] = {
     "stopped-one-step-short": "The chain rule stopped one link early: the answer is dl/dz "
     "(= dl/db), not yet multiplied by the last local derivative.",
-    "missing-factor-two": "The derivative of a square has a factor 2 that was left out.",
-    "sign-flipped": "A sign is flipped: the result points the wrong way (uphill instead of "
-    "downhill, or the reverse of the gradient).",
+    "missing-factor-two": "The derivative of z² was taken as z: the factor 2 is missing.",
+    "sign-flipped": "A sign is flipped: z taken as y − (w·x + b), or one_hot − p instead of "
+    "p − one_hot.",
     "loss-not-slope": "The answer is the loss itself, not its derivative.",
     "no-bias-in-z": "Chain rule by hand: the bias was left out of z = w·x + b − y.",
     "dl-dx-not-dl-dw": "dp/dw is x, but the answer multiplied by w: that is dl/dx.",
@@ -60,9 +60,9 @@ DIAGNOSES: dict[str, str] = {
     "transposed-kernel-gradient": "The kernel gradient was transposed (dout.T @ x is (M, D), "
     "the kernel is (D, M)).",
     "missing-transpose": "dx used the kernel without its transpose (it only fits a square kernel).",
-    "swapped-outputs": "The results were returned in the wrong order.",
-    "summed-not-averaged": "Summed where a mean was meant (over a batch, over an epoch's "
-    "batches, or Adam's running averages): the 1/N, or the (1 − β), is missing.",
+    "swapped-outputs": "dense_backward returned dkernel and dx in each other's place.",
+    "summed-not-averaged": "The softmax gradient of the summed loss: the 1/N of the batch "
+    "mean is missing.",
     "divided-by-classes": "The gradient was divided by the number of classes C, not by the "
     "batch size N.",
     "logits-not-probabilities": "The logits were used as if they were probabilities: no softmax.",

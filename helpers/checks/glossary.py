@@ -37,8 +37,7 @@ DIAGNOSES: dict[str, str] = {
     "wrong-terms": "Glossary quiz: some answers are not the term the description names.",
     "unanswered-questions": "Glossary quiz: the answers given are right, but some questions "
     "were left blank.",
-    "not-shuffled": "The examples were visited in their stored order: SGD draws a random "
-    "order each epoch.",
+    "not-shuffled": "my_fit took the batches in the order of the data; fit shuffles every epoch.",
     "shuffled-once": "my_fit shuffled once before training instead of at the start of every epoch.",
     "shuffled-in-place": "my_fit reshuffled the previous epoch's order (rng.shuffle) instead "
     "of drawing a fresh permutation each epoch.",
@@ -49,10 +48,9 @@ DIAGNOSES: dict[str, str] = {
     "no-step": "my_fit never called optimizer.step: the model does not learn.",
     "weighted-epoch-loss": "my_fit weighted each batch's loss by its size; fit's epoch loss "
     "is the plain mean of the batch losses.",
-    "summed-not-averaged": "Summed where a mean was meant (over a batch, over an epoch's "
-    "batches, or Adam's running averages): the 1/N, or the (1 − β), is missing.",
-    "off-by-one-batches": "The count of batches is one off: an epoch has ceil(N / B) "
-    "batches, the last one smaller (my_fit averaged over N // B).",
+    "summed-not-averaged": "my_fit summed the batch losses of an epoch instead of averaging them.",
+    "off-by-one-batches": "my_fit averaged the batch losses over N // B batches; an epoch "
+    "has ceil(N / B), the last one smaller.",
     "last-batch-loss": "my_fit reported the last batch's loss for each epoch, not the mean "
     "over the epoch.",
     "batch-losses-not-epoch-means": "my_fit returned every batch's loss instead of one mean "

@@ -34,10 +34,9 @@ __all__ = ["check_adam_step", "check_momentum_step", "check_momentum_step_functi
 DIAGNOSES: dict[str, str] = {
     "no-momentum": "The velocity dropped its previous value: that is plain gradient descent, "
     "momentum keeps momentum · velocity.",
-    "sign-flipped": "A sign is flipped: the result points the wrong way (uphill instead of "
-    "downhill, or the reverse of the gradient).",
-    "no-learning-rate": "The learning rate was left out: the gradient entered the step (or "
-    "the velocity) at full size.",
+    "sign-flipped": "A sign is flipped: the velocity adds the gradient step (uphill), or "
+    "Adam's step is added to w.",
+    "no-learning-rate": "The gradient entered the velocity without the learning rate.",
     "pytorch-form": "The student used PyTorch's v = momentum·v + g (w −= lr·v), whose v is "
     "not the lecture's velocity (velocity = −lr·v).",
     "old-velocity": "w moved by the previous velocity instead of the one just computed: "
@@ -45,7 +44,7 @@ DIAGNOSES: dict[str, str] = {
     "w-moved-backwards": "w moved by minus the velocity; the minus sign is already inside "
     "the velocity.",
     "w-not-updated": "The velocity is right but w was left where it was.",
-    "swapped-outputs": "The results were returned in the wrong order.",
+    "swapped-outputs": "The new velocity and the new w were given in each other's place.",
     "swapped-arguments": "Two inputs were used in each other's place (learning rate and "
     "momentum, or velocity and gradient, or beta1 and beta2).",
     "ran-twice": "The answer is where a second momentum step lands: the student's lines ran "
@@ -59,8 +58,8 @@ DIAGNOSES: dict[str, str] = {
     "lecture and the package add it outside.",
     "no-eps": "Adam's eps was left out of the step's denominator.",
     "stepped-along-gradient": "Adam's step used the raw gradient instead of the momentum m̂.",
-    "summed-not-averaged": "Summed where a mean was meant (over a batch, over an epoch's "
-    "batches, or Adam's running averages): the 1/N, or the (1 − β), is missing.",
+    "summed-not-averaged": "Adam's moments summed the gradients (β·m + g) instead of "
+    "averaging them (β·m + (1 − β)·g).",
     "off-by-one-step": "The bias correction used step t + 1 instead of t (t counts from 1).",
     "returned-corrected-moments": "The bias-corrected m̂ and v̂ were returned as the new "
     "state; the state is the uncorrected m and v.",
