@@ -20,6 +20,7 @@ SERIES = [
     "08_backpropagation",
     "09_training_in_a_nutshell",
     "10_curvature",  # labs beyond the lecture (issue 22)
+    "11_debugging_clinic",
 ]
 PRESENT = [name for name in SERIES if (NOTEBOOK_DIR / f"{name}.ipynb").exists()]
 LESSONS = [name for name in PRESENT if name != "00_index"]
