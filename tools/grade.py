@@ -17,6 +17,7 @@ exercise could not be (the table and the report say which and why), 2 on bad arg
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
@@ -24,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from grading import report  # noqa: E402
-from grading.autograde import Grader, Limits  # noqa: E402
+from grading.autograde import STOP, Grader, Limits  # noqa: E402
 from grading.course import ROOT, SubmissionError, find_submissions, lessons  # noqa: E402
 
 
@@ -88,6 +89,16 @@ def main(argv=None) -> int:
             f"({args.jobs} at once) ...",
             flush=True,
         )
+    grading = False
+
+    def stop(signum, frame):
+        print("\nstopping: ending the graded kernels ...", file=sys.stderr, flush=True)
+        STOP.set()
+        if not grading:  # building the course: subprocess.run ends nbgrader on the way out
+            raise SystemExit(130)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
     grader.prepare()
 
     def progress(student, lesson, outcome):
@@ -99,7 +110,11 @@ def main(argv=None) -> int:
             )
 
     hide = [str(Path(args.submissions).resolve()), str(out)]
+    grading = True
     outcomes = grader.grade(submissions, hide, progress)
+    if STOP.is_set():
+        print("Grading stopped: nothing was written.", file=sys.stderr)
+        return 130
     rows = [row for outcome in outcomes for row in outcome.rows]
     report.write_csv(rows, out / "grades.csv")
     report.write_html(

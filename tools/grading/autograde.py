@@ -45,6 +45,10 @@ STATUSES = ("graded", "blank", "timeout", "out_of_memory", "error", "missing")
 TIMEOUT_ERRORS = {"CellTimeoutError", "TimeoutError", "KeyboardInterrupt"}
 MEMORY_ERRORS = {"MemoryError", "_ArrayMemoryError"}
 UID_RANGE = range(62000, 63000)  # ids with no account, one per parallel grading slot
+# Set (by tools/grade.py on Ctrl+C or SIGTERM) to stop grading: every watch then ends its
+# nbgrader process and kernels (they run in sessions of their own, out of the terminal's
+# reach) and no new student is started.
+STOP = threading.Event()
 
 
 @dataclass(frozen=True)
@@ -225,7 +229,11 @@ class _Watch:
         reader.start()
         overall = time.monotonic() + self.limit * (len(self.lessons) + 1) + 120
         while self.process.poll() is None:
-            time.sleep(0.5)
+            if STOP.wait(0.5):
+                _kill(_children(self.process.pid) + [self.process.pid])
+                if self.uid is not None:
+                    _kill(processes_of(self.uid))
+                continue
             now = time.monotonic()
             self._sample()
             with self.lock:
@@ -326,6 +334,8 @@ class Grader:
         slots = list(self.uids)
 
         def run(student):
+            if STOP.is_set():
+                return []
             handed_in = submissions.notebooks[student]
             uid = slots.pop()
             try:
