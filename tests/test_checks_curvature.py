@@ -180,8 +180,11 @@ def test_an_endless_loop_is_stopped(monkeypatch):
     assert not result.passed and result.diagnosis == "timeout", str(result)
 
 
-def test_every_mistake_has_a_diagnosis_listed():
+def test_every_mistake_has_a_diagnosis_listed_and_none_is_dead():
     assert {m.diagnosis for m in module.MISTAKES} == set(DIAGNOSES)
+    named = {row[2] for row in BATTERY.values()}
+    assert set(DIAGNOSES) <= named, set(DIAGNOSES) - named
+    assert all(text.endswith(".") for text in DIAGNOSES.values())
 
 
 def test_the_cases_have_the_eigenvalues_they_claim():

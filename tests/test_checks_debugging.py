@@ -55,6 +55,9 @@ WRONG_REPAIRS = [
     (5, {"learning_rate": 1.0}, "dead-units", "never fire"),
     (6, {"learning_rate": 0.01}, "undertrained", "after 300 steps"),
     (8, {"learning_rate": 0.5}, "dead-units", "never fire"),
+    (7, {"learning_rate": 0.05}, "validation-leak", "were also trained on"),
+    (3, {"loss": "sum"}, "wrong-gradient", "gradient check"),
+    (2, {"learning_rate": 0.01}, "learns-nothing", "about what guessing gets"),
     (2, {"loss": "sum"}, "changed-several", ""),
     (3, {"softmax_axis": 1, "loss": "sum"}, "changed-several", "2 settings"),
 ]
@@ -90,10 +93,12 @@ def test_a_patient_that_does_not_exist_is_a_usage_error():
         check_repair(Loop(), patient=9)
 
 
-def test_every_diagnosis_is_listed():
+def test_every_diagnosis_is_listed_and_none_is_dead():
     assert set(SYMPTOMS) == set(HINTS) <= set(DIAGNOSES)
-    assert {"unchanged", "changed-several"} <= set(DIAGNOSES)
     assert not set(DIAGNOSES) & set(CORE_DIAGNOSES)
+    named = {row[2] for row in WRONG_REPAIRS} | {"unchanged"}
+    assert set(DIAGNOSES) == named, set(DIAGNOSES) ^ named
+    assert all(text.endswith(".") for text in DIAGNOSES.values())
 
 
 def test_the_healthy_loop_shows_no_symptom():

@@ -8,10 +8,12 @@ would see, in this order, naming the first one that remains:
     validation-leak   validation images were trained on
     wrong-gradient    the loss's gradient is not its derivative (a gradient check fails)
     loss-off-scale    the first loss of a fresh network is far from ln 10 ≈ 2.3
-    diverged          the loss became inf or nan
     dead-units        half or more of the hidden units never fire
     learns-nothing    validation accuracy near chance (below 30%)
     undertrained      validation accuracy below 85% after 300 steps (a healthy loop: 91%)
+
+(The loop's loss cannot become inf: its probabilities are kept above 1e-30, so a loop with
+far too large steps shows dead units instead.)
 
 A repair must change exactly one setting of the patient: the bug is one mistake, and
 changing several settings at once hides which one it was.
@@ -40,7 +42,6 @@ SYMPTOMS = {
     "a gradient check differs by a relative error of {gradient:.1e}.",
     "loss-off-scale": "the very first loss is {first:.3g}; a fresh network that guesses "
     "starts near ln 10 ≈ 2.3.",
-    "diverged": "the loss became {last} at step {steps}.",
     "dead-units": "{dead} of the {hidden} hidden units never fire on the validation images "
     "(their relu is 0 for every image), so they cannot learn.",
     "learns-nothing": "the validation accuracy is {val:.1%}, about what guessing gets.",
@@ -54,7 +55,6 @@ HINTS = {
     "gradient formula assume?",
     "loss-off-scale": "What does the first loss measure? Think about what is added up and how "
     "large the inputs are.",
-    "diverged": "Look at the learning rate, and at what each step adds to the update.",
     "dead-units": "What makes every relu output 0? Look at the start and at the size of the steps.",
     "learns-nothing": "Can the loop learn 100 images by heart (overfit)? If not, does each "
     "image still have its own label?",
@@ -69,7 +69,6 @@ DIAGNOSES = {
     "gradient (softmax over the batch axis with the usual formula): a gradient check finds it.",
     "loss-off-scale": "A repaired loop still started far from ln 10: a summed loss (no ÷ B) or "
     "raw 0–255 pixels. The first loss of a fresh network is a free check.",
-    "diverged": "A repaired loop still blew up: too large a learning rate or steps that add up.",
     "dead-units": "A repaired loop still had most relus dead: all-zero weights, too large a "
     "learning rate, or inputs far too large.",
     "learns-nothing": "A repaired loop still learned nothing: usually labels that no longer "
@@ -98,7 +97,6 @@ def _symptom(run, gradient: float) -> tuple[str, dict] | None:
         "validation-leak": run.overlap > 0,
         "wrong-gradient": not gradient < GRADIENT_CHECK,
         "loss-off-scale": not FIRST_LOSS[0] <= first <= FIRST_LOSS[1],
-        "diverged": run.diverged,
         "dead-units": run.dead_units >= DEAD_SHARE * run.hidden,
         "learns-nothing": run.val_accuracy < CHANCE,
         "undertrained": run.val_accuracy < HEALTHY,
