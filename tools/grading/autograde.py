@@ -307,6 +307,12 @@ class Grader:
         for sub in ("jupyter-config", "runtime", "jobs", "sandboxes"):
             (self.state / sub).mkdir(exist_ok=True, mode=0o700)
         course_mod.build_course(self.course, self.chosen, self.env())
+        # From here on the course's own copies are the lessons: an instructor notebook
+        # edited while the class is graded changes nothing in this grading.
+        self.chosen = [
+            course_mod.read_lesson(self.course / "source" / lesson.assignment / lesson.path.name)
+            for lesson in self.chosen
+        ]
 
     def settings(self, uid: int | None, host_dir: Path, sockets: Path, hide: list[str]) -> dict:
         limits = self.limits
