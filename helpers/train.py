@@ -24,7 +24,6 @@ import numpy as np
 
 from .data import batch_inputs
 from .exercises import rebuilt
-from .exercises import rebuilt
 from .losses import softmax_cross_entropy
 from .validation import (
     check_batch_size,
