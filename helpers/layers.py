@@ -20,7 +20,6 @@ import numpy as np
 
 from .data import batch_inputs
 from .exercises import rebuilt
-from .exercises import rebuilt
 from .validation import check_features, check_inputs, check_labels, check_layer, describe
 
 __all__ = ["Dense", "Sequential", "initialize", "mlp", "relu", "softmax", "INITS", "MAX_PARAMETERS"]
