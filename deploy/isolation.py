@@ -277,6 +277,8 @@ class Limits:
         if self.kind == "cgroup2":
             (group,) = groups
             (group / "memory.max").write_text(str(self.memory_limit))
+            if (group / "memory.swap.max").exists():  # the limit is memory, not swap too
+                (group / "memory.swap.max").write_text("0")
             if self.memory_guarantee:
                 (group / "memory.low").write_text(str(self.memory_guarantee))
             if self.cpu_limit:
@@ -287,6 +289,8 @@ class Limits:
         elif self.kind == "cgroup1":
             memory, cpu = self.roots["memory"] / name, self.roots["cpu"] / name
             (memory / "memory.limit_in_bytes").write_text(str(self.memory_limit))
+            if (memory / "memory.memsw.limit_in_bytes").exists():  # memory + swap: no swap
+                (memory / "memory.memsw.limit_in_bytes").write_text(str(self.memory_limit))
             if self.memory_guarantee:
                 (memory / "memory.soft_limit_in_bytes").write_text(str(self.memory_guarantee))
             if self.cpu_limit:
