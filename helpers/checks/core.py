@@ -237,6 +237,21 @@ def tampering(namespace: dict | None = None) -> list[str]:
     return changed
 
 
+def _caller_namespace() -> dict | None:
+    """The globals of the code that called into helpers.checks (a notebook, a test): the
+    first frame outside this package, where a replaced ``check_…`` name would be."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("helpers.checks"):
+        frame = frame.f_back
+    return None if frame is None else frame.f_globals
+
+
+def _tampered_now(namespace: dict | None) -> Feedback | None:
+    """A "tampered" verdict if anything the checks rely on was replaced, else None."""
+    changed = tampering(namespace)
+    return _tampered(changed) if changed else None
+
+
 def _tampered(changed: list[str]) -> Feedback:
     names = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
     return wrong(
@@ -255,10 +270,9 @@ def confirm(result) -> None:
     a reference implementation or a numpy function was replaced, or when the verdict is
     not Right.
     """
-    caller = sys._getframe(1).f_globals
-    changed = tampering(caller)
-    if changed:
-        raise AssertionError(_tampered(changed).sentence)
+    refused = _tampered_now(_caller_namespace())
+    if refused is not None:
+        raise AssertionError(refused.sentence)
     if not isinstance(result, Feedback) or not any(result is issued for issued in _ISSUED):
         raise AssertionError(
             "Not yet: this result was not made by the course's checker; run the check cell "
@@ -427,6 +441,9 @@ def _shortcut(name: str) -> Feedback:
 def checker(check: Callable[..., Feedback]) -> Callable[..., Feedback]:
     """Decorate a checker: it refuses to judge in a tampered kernel and never raises.
 
+    It looks for replaced functions (numpy's, the engine's, a checker, also a ``check_…``
+    name in the calling notebook) before judging and again after, since the student's
+    code it ran may have replaced one: so its verdict is the one :func:`confirm` gives.
     An exception from inside the checker other than :class:`UsageError` becomes a
     "Not yet" that quotes it ("wrong-type"), so no answer a student types makes a check
     cell fail.
@@ -434,19 +451,22 @@ def checker(check: Callable[..., Feedback]) -> Callable[..., Feedback]:
 
     @functools.wraps(check)
     def wrapper(*args, **kwargs) -> Feedback:
-        changed = tampering()
-        if changed:
-            return _tampered(changed)
+        namespace = _caller_namespace()
+        refused = _tampered_now(namespace)
+        if refused is not None:
+            return refused
         try:
-            return check(*args, **kwargs)
+            result = check(*args, **kwargs)
         except UsageError:
             raise
         except Exception as error:  # noqa: BLE001 - a student's answer never crashes a check
-            return wrong(
+            result = wrong(
                 f"this answer could not be checked ({type(error).__name__}: {error}).",
                 "Give the answer in the form the exercise asks for.",
                 diagnosis="wrong-type",
             )
+        refused = _tampered_now(namespace)
+        return result if refused is None else refused
 
     return wrapper
 
@@ -662,9 +682,10 @@ def check_implementation(
     """
     if is_blank(function):
         return not_answered(f"the function {name}")
-    changed = tampering()
-    if changed:
-        return _tampered(changed)
+    namespace = _caller_namespace()
+    refused = _tampered_now(namespace)
+    if refused is not None:
+        return refused
     if not callable(function):
         return wrong(
             f"{name} should be a function, got {type(function).__name__}.",
@@ -719,6 +740,9 @@ def check_implementation(
             f"(right is below {tolerance:.0e}{' for float32' if this_precision else ''}).",
             hint or f"Compare your {name} with the text, one line at a time.",
         )
+    refused = _tampered_now(namespace)  # the student's code may have replaced something
+    if refused is not None:
+        return refused
     return right(
         f"{name} agrees with the reference on {len(cases)} random inputs "
         f"(largest relative error {largest:.1e}).",
