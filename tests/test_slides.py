@@ -32,6 +32,14 @@ def _tool():
 
 
 slides = _tool()
+ONLINE = "06_online.ipynb"  # 06 with the launch line `make course REPO=...` writes
+
+
+def _course():
+    spec = importlib.util.spec_from_file_location("course", ROOT / "tools" / "course.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 # ---------------------------------------------------------------- the rules ----
@@ -159,9 +167,14 @@ def lab_notebooks(tmp_path_factory):
     notebooks are up to date; set here on a copy so the test does not depend on it)."""
     nb = nbformat.read(PRESENTED, as_version=4)
     slides.apply(nb)
-    path = tmp_path_factory.mktemp("slides") / PRESENTED.name
+    folder = tmp_path_factory.mktemp("slides")
+    path = folder / PRESENTED.name
     nbformat.write(nb, path)
-    return [path]
+    # As `make course REPO=someone/else` leaves it: a launch line under the navigation line
+    # (with the slide metadata tools/course.py gives it; without, the deck opened blank).
+    _course().apply_to_notebook(nb, f"notebooks/{ONLINE}", "someone/else")
+    nbformat.write(nb, folder / ONLINE)
+    return [path, folder / ONLINE]
 
 
 def _cell_index(page, text: str) -> int:
@@ -262,4 +275,76 @@ def test_a_lesson_presented_as_slides_keeps_its_widgets_live(lab, browser, lab_n
         expect(kernel_idle).to_be_visible()
     finally:
         page.screenshot(path=str(shots / "slides-end.png"))
+        page.close()
+
+
+def _open(page, lab, name: str):
+    """Open notebook ``name`` afresh and wait for its kernel; returns the cells."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=browser_tests.TIMEOUT_MS)
+    page.goto(f"{lab['base']}/lab/tree/{name}?reset&token={lab['token']}")
+    kernel_idle = (
+        page.locator(".jp-StatusBar-Widget").filter(has_text="Python 3").filter(has_text="Idle")
+    )
+    expect(kernel_idle.first).to_be_visible()
+    return page.locator(".jp-Notebook .jp-Cell")
+
+
+@pytest.mark.browser
+def test_the_deck_starts_on_the_title_however_it_is_opened_and_escape_leaves(lab, browser):
+    """Issue 25: with a launch line at the top, "Toggle Deck" pressed before clicking into
+    the notebook gave an empty deck whose keys did nothing; a reload while presenting
+    brought the deck back (its "active" setting is saved) without keyboard focus."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=browser_tests.TIMEOUT_MS)
+    page = browser.new_page()
+    page.set_viewport_size(PROJECTOR)
+    page.set_default_timeout(browser_tests.TIMEOUT_MS)
+    try:
+        cells = _open(page, lab, ONLINE)
+        title = _cell_index(page, "# 6 · The learning rate")
+        assert title == 2  # below the navigation line and the launch line
+        page.locator('[data-command="deck:toggle"]').first.click()  # nothing clicked before
+        page.wait_for_function(PRESENTING)
+        page.wait_for_function(f"() => ({ON_SCREEN})().includes({title})")
+        page.screenshot(path=str(browser_tests.ARTIFACTS / "slides-opened-at-once.png"))
+        page.keyboard.press("ArrowRight")  # the keys work: on to the next slide
+        page.wait_for_function(f"() => !({ON_SCREEN})().includes({title})")
+        page.keyboard.press("Escape")
+        page.wait_for_function(NOT_PRESENTING)
+
+        # Presenting when the page is reloaded: the deck comes back on the title slide, and
+        # the Exit Deck button between the arrows leaves it (README: the keys need a click).
+        page.locator('[data-command="deck:toggle"]').first.click()
+        page.wait_for_function(PRESENTING)
+        page.reload()
+        page.wait_for_function(PRESENTING)
+        page.wait_for_function(f"() => ({ON_SCREEN})().includes({title})")
+        expect(cells.nth(title)).to_be_in_viewport()
+        page.locator(".jp-Deck-Remote button[title='Exit Deck']").click()
+        page.wait_for_function(NOT_PRESENTING)
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+def test_a_lesson_opened_and_left_alone_is_not_modified(lab, browser):
+    """Issue 25: every notebook showed as modified (●) right after opening: JupyterLab wrote
+    the kernel's language_info into metadata that had only its name."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page()
+    page.set_default_timeout(browser_tests.TIMEOUT_MS)
+    try:
+        _open(page, lab, PRESENTED.name)
+        # JupyterLab writes the metadata once it knows the kernel's spec and language, when
+        # the toolbar names the kernel; a notebook it changed shows as dirty from then on.
+        kernel_name = page.locator(".jp-NotebookPanel-toolbar .jp-KernelName").first
+        expect(kernel_name).to_have_text(re.compile(r"Python 3 \(ipykernel\)"))
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)))")
+        tab = page.locator(".lm-TabBar-tab").filter(has_text=PRESENTED.name)
+        assert "jp-mod-dirty" not in (tab.first.get_attribute("class") or "")
+    finally:
         page.close()
