@@ -81,10 +81,44 @@ def _wait_for_server(
     raise TimeoutError(f"{name} did not answer {url} within {deadline_seconds} s")
 
 
+# Lessons checked with axe-core in JupyterLab after Run All: the ones with the most kinds
+# of output (explorers, the training panel, digits, kernels, loss curves, a confusion
+# matrix, diagrams, checks' feedback). All ten would add minutes to every CI run.
+A11Y_LESSONS = [
+    ROOT / "notebooks" / f"{name}.ipynb"
+    for name in ("03_naive_update", "06_learning_rate", "09_training_in_a_nutshell")
+]
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def describes_a_figure(alt: str) -> bool:
+    """A figure's text alternative as helpers.plots makes it: not a file name or a generic
+    phrase; a chart names both axes and numbers from its data; a picture without axes
+    says what it is (digits, a kernel's images, a confusion matrix, a diagram)."""
+    if not alt.startswith("Figure: ") or re.search(r"\.png|_images/|Figure size", alt):
+        return False
+    if "x axis" in alt:
+        return "y axis" in alt and re.search(r"\d", alt) is not None
+    return re.search(r"MNIST digits|kernel|confusion matrix|diagram", alt) is not None
+
+
+def axe_violations(page, context=None) -> list[str]:
+    """axe-core's WCAG 2.1 A/AA violations on ``page`` (within ``context``, a CSS selector
+    or axe context), one line each: rule, impact, help and the first elements."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    options = {"runOnly": {"type": "tag", "values": WCAG_21_AA}, "resultTypes": ["violations"]}
+    results = Axe().run(page, context=context, options=options)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:4]}"
+        for v in results.response["violations"]
+    ]
+
+
 @pytest.fixture(scope="module")
 def lab_notebooks():
     """The notebooks `lab` serves; a test module that reuses `lab` may override this."""
-    return NOTEBOOKS
+    return NOTEBOOKS + A11Y_LESSONS
 
 
 @pytest.fixture(scope="module")
@@ -271,4 +305,155 @@ def test_widget_renders_and_redraws_in_jupyterlab(lab, browser, notebook):
     finally:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"browser-{notebook.stem}.png"), full_page=True)
+        page.close()
+
+
+# ------------------------------------------------------------ accessibility ----
+
+RUN_ALL_TIMEOUT_MS = 180_000  # a lesson's Run All on a loaded 2-core machine
+
+
+def _open_and_run_all(lab, browser, name: str):
+    from playwright.sync_api import expect
+
+    page = browser.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(f"{lab['base']}/lab/tree/{name}?reset&token={lab['token']}")
+    kernel_idle = (
+        page.locator(".jp-StatusBar-Widget").filter(has_text="Python 3").filter(has_text="Idle")
+    ).first
+    expect(kernel_idle).to_be_visible(timeout=TIMEOUT_MS)
+    _run_all_cells(page)
+    last = page.locator(".jp-CodeCell .jp-InputPrompt").last
+    expect(last).to_have_text(re.compile(r"\[\d+\]"), timeout=RUN_ALL_TIMEOUT_MS)
+    expect(kernel_idle).to_be_visible(timeout=RUN_ALL_TIMEOUT_MS)
+    return page
+
+
+@pytest.mark.parametrize("notebook", A11Y_LESSONS, ids=lambda path: path.stem)
+def test_lesson_outputs_meet_wcag_21_aa_in_jupyterlab(lab, browser, notebook):
+    """After Run All, axe-core finds no WCAG 2.1 A/AA violation inside the output areas
+    (figures, widgets, feedback); each figure's image has its description as alt text."""
+    page = _open_and_run_all(lab, browser, notebook.name)
+    try:
+        images = page.locator(".jp-OutputArea-output img")
+        assert images.count() > 0
+        for alt in images.evaluate_all("imgs => imgs.map(img => img.alt)"):
+            assert describes_a_figure(alt), alt
+        violations = axe_violations(page, ".jp-OutputArea")
+        assert not violations, "\n".join(violations)
+    finally:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"a11y-{notebook.stem}.png"))
+        page.close()
+
+
+def _focus_before(page, locator) -> None:
+    """Put the keyboard focus just before ``locator`` (as if Tab had reached the output)."""
+    locator.evaluate("element => { element.tabIndex = -1; element.focus(); }")
+
+
+def _widget_output(page):
+    """The output area that holds a widget's controls (not the figure's Output inside it)."""
+    controls = page.locator(".widget-slider")
+    return page.locator(".jp-Cell .jp-OutputArea-output").filter(has=controls).first
+
+
+def _accessible(page) -> dict:
+    """Role, name and value of the focused element, as a screen reader gets them."""
+    return page.evaluate(
+        """() => {
+        const e = document.activeElement;
+        const label = e.getAttribute("aria-labelledby");
+        const named = label ? label.split(" ").map(id => document.getElementById(id))
+            .filter(Boolean).map(x => x.textContent.trim()).join(" ") : "";
+        return {role: e.getAttribute("role") || e.tagName.toLowerCase(),
+                name: e.getAttribute("aria-label") || named || e.textContent.trim(),
+                value: e.getAttribute("aria-valuetext") || e.getAttribute("aria-valuenow")};
+    }"""
+    )
+
+
+def test_learning_rate_explorer_by_keyboard_only(lab, browser):
+    """Tab reaches the learning-rate slider; its name says what it sets and its value;
+    the arrow keys move it, and the figure and its alt text follow."""
+    from playwright.sync_api import expect
+
+    page = _open_and_run_all(lab, browser, "learning_rate_explorer.ipynb")
+    try:
+        figure = page.locator(FIGURE).first
+        expect(figure).to_have_attribute("alt", re.compile(r"learning_rate=0\.1\b"))
+        _focus_before(page, _widget_output(page))
+        page.keyboard.press("Tab")
+        focused = _accessible(page)
+        assert focused["role"] == "slider", focused  # the readout's 0.1 may say 0.100
+        assert re.fullmatch(r"learning rate 0\.10*", focused["name"]), focused
+        assert focused["name"] == f"learning rate {focused['value']}", focused
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        expect(page.locator(READOUT).first).not_to_have_text(focused["value"])
+        moved = _accessible(page)
+        readout = page.locator(READOUT).first.text_content().strip()
+        assert moved == {"role": "slider", "name": f"learning rate {readout}", "value": readout}
+        expect(figure).not_to_have_attribute("alt", re.compile(r"learning_rate=0\.1\b"))
+        expect(figure).to_have_attribute("alt", re.compile(r"x axis 'iteration'"))
+        page.keyboard.press("Tab")  # the readout, then the steps slider
+        page.keyboard.press("Tab")
+        assert _accessible(page) == {"role": "slider", "name": "steps 10", "value": "10"}
+        page.keyboard.press("ArrowLeft")
+        expect(figure).to_have_attribute("alt", re.compile(r", 9 steps"))
+    finally:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "a11y-keyboard-learning-rate.png"))
+        page.close()
+
+
+def test_training_panel_by_keyboard_only_says_its_state(lab, browser):
+    """Tab through the panel's buttons and sliders; press the step button with the
+    keyboard and read the live region after a step, and after a divergence."""
+    from playwright.sync_api import expect
+
+    page = _open_and_run_all(lab, browser, "training_panel.ipynb")
+    try:
+        live = page.locator('.jp-OutputArea-output [role="status"][aria-live="polite"]')
+        expect(live).to_have_count(1)
+        expect(live).to_contain_text("Step 5,")  # the cell ran one tick of 5 steps
+        _focus_before(page, _widget_output(page))
+        names = []  # each slider: its handle, then its readout (a box to type a number in)
+        for _ in range(8):
+            page.keyboard.press("Tab")
+            names.append(_accessible(page)["name"])
+        assert names[:4] == ["play", "pause", "5 steps", "reset"], names
+        # the notebook's last cell set the learning rate to 0.05
+        assert names[4] == f"learning rate {names[5]}" and names[5].startswith("0.05"), names
+        assert names[6] == f"momentum {names[7]}" and float(names[7]) == 0, names
+        for _ in range(5):
+            page.keyboard.press("Shift+Tab")
+        assert _accessible(page)["name"] == "5 steps"
+        page.keyboard.press("Enter")
+        expect(live).to_contain_text("Step 10,")
+        expect(live).to_contain_text("training loss")
+        expect(live).to_contain_text("validation accuracy")
+        for _ in range(2):
+            page.keyboard.press("Tab")
+        page.keyboard.press("End")  # the largest learning rate, 10
+        expect(live).to_contain_text("learning rate 10,")
+        assert re.fullmatch(r"learning rate 10(\.0*)?", _accessible(page)["name"])
+        for _ in range(2):
+            page.keyboard.press("Tab")
+        page.keyboard.press("End")  # momentum 0.99
+        expect(live).to_contain_text("momentum 0.99")
+        for _ in range(4):
+            page.keyboard.press("Shift+Tab")
+        assert _accessible(page)["name"] == "5 steps"
+        for _ in range(20):  # each press is one tick: the live region says the next step
+            before = live.text_content()
+            page.keyboard.press("Enter")
+            expect(live).not_to_have_text(before)
+            if "Diverged" in live.text_content():
+                break
+        expect(live).to_contain_text("Diverged — press reset.")
+    finally:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "a11y-keyboard-training-panel.png"))
         page.close()

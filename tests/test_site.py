@@ -22,7 +22,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from test_browser import _free_port, _wait_for_server  # the Lab tests' server helpers
+from test_browser import (  # the Lab tests' server helpers and figure check
+    _free_port,
+    _wait_for_server,
+    describes_a_figure,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -168,6 +172,45 @@ def test_widget_pictures_say_what_they_are(site):
     assert captions, "06 shows its explorers, each with a caption"
     assert all("learning rate = " in caption for caption in captions), captions
     assert all("running notebook" in caption for caption in captions), captions
+
+
+GENERIC_ALT = re.compile(
+    r"(\.png|_images/|^Figure size|^the widget's figure$|^image$|^figure$)", re.I
+)
+
+
+def _descriptions(executed: dict) -> set[str]:
+    """The text/plain form of every figure the notebook showed (its description), the
+    explorers' pictures (inside their saved widget state) included."""
+    found = set()
+    outputs = [o for cell in executed["cells"] for o in cell.get("outputs", [])]
+    state = executed.get("metadata", {}).get("widgets", {})
+    for model in (
+        state.get("application/vnd.jupyter.widget-state+json", {}).get("state", {}).values()
+    ):
+        outputs += model.get("state", {}).get("outputs", [])
+    for output in outputs:
+        data = output.get("data", {})
+        if "image/png" in data:
+            found.add(" ".join("".join(data.get("text/plain", "")).split()))
+    return found
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=LESSONS)
+def test_every_figure_says_what_it_shows(build, site, notebook):
+    """Each image's alt text is the description its figure was shown with, made from its
+    data by helpers.plots: not a file name or a generic phrase; a chart names its axes and
+    numbers from the data, a diagram its boxes."""
+    article = _article(_page(site, notebook.stem))
+    descriptions = _descriptions(_executed(build, notebook.stem))
+    for img in article.find_all("img"):
+        alt = " ".join(img.get("alt", "").split())
+        where = f"{notebook.stem}: {img['src']}"
+        assert alt and not GENERIC_ALT.search(alt), f"{where} has alt text {alt!r}"
+        assert alt.startswith("Figure: ") and alt in descriptions, (
+            f"{where}: its alt text is not the description its figure was shown with: {alt!r}"
+        )
+        assert describes_a_figure(alt), f"{where}: {alt!r}"
 
 
 def test_progress_bars_show_their_last_line(site):
@@ -390,6 +433,27 @@ def test_browser_lesson_shows_headings_and_figures(served, browser_page, noteboo
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"site-{notebook.stem}.png"))
     assert not elsewhere, f"{notebook.stem} requested other hosts: {elsewhere}"
+
+
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.mark.browser
+def test_browser_every_page_meets_wcag_21_aa_by_axe(site, served, browser_page):
+    """axe-core, WCAG 2.1 A and AA rules, finds nothing on any page of the site."""
+    from test_browser import axe_violations
+
+    page, elsewhere = browser_page
+    found = {}
+    pages = sorted(p.name for p in site.glob("*.html") if p.name != "index.html")
+    for name in pages:  # index.html only forwards to 00_index.html
+        page.goto(f"{served}/{name}")
+        if name[:2].isdigit():
+            page.wait_for_function(IMAGES_LOADED)
+        found[name] = axe_violations(page)
+    problems = {name: v for name, v in found.items() if v}
+    assert not problems, "\n".join(f"{n}: {v}" for n, v in problems.items())
+    assert len(pages) >= len(LESSONS) + 1  # the lessons, search, index of terms
 
 
 @pytest.mark.browser

@@ -482,14 +482,49 @@ class Explorer(widgets.VBox):
         # comm messages to the kernel, and under CPU load the next cell then sometimes
         # waited out the whole cell timeout (issue 12).
         # With the PNG go its description: the alt text of the image a browser shows
-        # (text/html) and the text alternative (text/plain).
-        self.output.outputs = (
-            {
-                "output_type": "display_data",
-                "data": figure_bundle(self.png, self.description),
-                "metadata": {},
-            },
-        )
+        # (text/html) and the text alternative (text/plain); and the script that names
+        # the sliders for a screen reader.
+        data = figure_bundle(self.png, self.description)
+        data["text/html"] += SLIDER_NAMES
+        self.output.outputs = ({"output_type": "display_data", "data": data, "metadata": {}},)
+
+
+SLIDER_NAMES = """<script>
+(function (script, tries) {
+  /* ipywidgets' slider handles (role="slider") have no accessible name, and a log
+     slider's value reads as its exponent (-1 for 0.1). Name each handle by its label and
+     its readout ("learning rate 0.1"), its value by the readout, and keep both in step. */
+  function name(slider) {
+    var handle = slider.querySelector(".noUi-handle");
+    var label = slider.querySelector(".widget-label");
+    var readout = slider.querySelector(".widget-readout");
+    if (!handle) return;
+    var text = label ? label.textContent.trim() : "";
+    var value = readout ? readout.textContent.trim() : "";
+    handle.setAttribute("aria-label", value ? text + " " + value : text);
+    if (value) handle.setAttribute("aria-valuetext", value);
+  }
+  function start() {
+    var root = script.closest(".widget-vbox");
+    if (!root) {
+      if (tries-- > 0) requestAnimationFrame(start);
+      return;
+    }
+    var all = function () { root.querySelectorAll(".widget-slider").forEach(name); };
+    all();
+    if (root.dataset.sliderNames) return;
+    root.dataset.sliderNames = "on";
+    new MutationObserver(all).observe(root, {
+      subtree: true, childList: true, characterData: true,
+      attributes: true, attributeFilter: ["aria-valuenow"]
+    });
+  }
+  start();
+})(document.currentScript, 200);
+</script>"""
+"""Sent with every picture of an explorer: JupyterLab runs a script in a widget's output
+(trusted), and this one gives each slider handle an accessible name with its value. Without
+it a screen reader hears "slider, -1"; with it, "learning rate 0.1, slider, 0.1"."""
 
 
 def _encode_png(canvas) -> bytes:

@@ -13,7 +13,8 @@ loaded (``nb_ipywidgets_js = {}``) it would only be dead weight.
 A progress bar (tqdm's notebook bar, e.g. from ``fit``) becomes the text line tqdm prints
 in a terminal, with the numbers it ended on. Any other widget output without a picture in
 its state is a build warning (an error under ``-W``), so a widget that stops drawing into
-its ``Output`` cannot silently vanish from the site.
+its ``Output`` cannot silently vanish from the site. The picture's alt text is the
+description the widget drew it with (what it shows, with its numbers).
 """
 
 from __future__ import annotations
@@ -56,16 +57,20 @@ def _children(state: dict, model_id: str):
         yield from _children(state, child.removeprefix("IPY_MODEL_"))
 
 
-def pictures(state: dict, model_id: str) -> list[bytes]:
-    """The PNG images shown by the ``Output`` widgets under ``model_id``."""
+def pictures(state: dict, model_id: str) -> list[tuple[bytes, str]]:
+    """(PNG, description) of each image shown by the ``Output`` widgets under
+    ``model_id``; the description is the image's text/plain form (helpers.widgets puts
+    what the figure shows there), "" if it has none."""
     found = []
     for model in _children(state, model_id):
         if model.get("model_name") != "OutputModel":
             continue
         for output in model["state"].get("outputs", []):
-            png = output.get("data", {}).get("image/png")
+            data = output.get("data", {})
+            png = data.get("image/png")
             if png:
-                found.append(base64.b64decode(png))
+                text = data.get("text/plain", "")
+                found.append((base64.b64decode(png), "".join(text).strip()))
     return found
 
 
@@ -147,13 +152,20 @@ class WidgetSnapshots(Transform):
                 view.parent.remove(view)
                 continue
             view.children = []
-            for number, png in enumerate(images):
+            for number, (png, description) in enumerate(images):
                 path = output_folder.joinpath(*env.docname.split("/")[:-1])
                 path = path / f"{env.docname.split('/')[-1]}-widget-{model_id}-{number}.png"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(png)
                 uri = "/" + str(Path(_relative(path, env.srcdir)).as_posix())
-                view += nodes.image(uri=uri, alt="the widget's figure", classes=["widget-snapshot"])
+                if not description:
+                    logger.warning(
+                        "a widget's picture has no description (model %r); helpers.widgets "
+                        "puts one in its Output as text/plain",
+                        model_id,
+                        location=view,
+                    )
+                view += nodes.image(uri=uri, alt=description, classes=["widget-snapshot"])
             values = control_values(state, model_id)
             text = "The widget's figure as the notebook left it"
             text += f" ({', '.join(values)})." if values else "."
