@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import csv
 import html
+import importlib.util
 import os
 import re
 import secrets
@@ -39,6 +40,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -612,3 +614,102 @@ def test_a_notebook_that_runs_too_long_is_ended_and_the_next_lesson_graded(tmp_p
     assert "did not finish within 120 s" in done.stdout
     for uid in autograde.UID_RANGE:
         assert not autograde.processes_of(uid), f"processes of the grading user {uid} left"
+
+
+# ------------------------------------------------------------ fast, no grading ----
+
+
+def _tool():
+    spec = importlib.util.spec_from_file_location("grade_tool", ROOT / "tools" / "grade.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    "layout, message",
+    [
+        ("nothing", "is not a folder"),
+        ("empty", "holds no student folders"),
+        ("lesson 42", "no lesson numbered 42"),
+    ],
+)
+def test_a_wrong_submissions_folder_gets_one_message(tmp_path, capsys, layout, message):
+    folder = tmp_path / "subs"
+    args = [str(folder)]
+    if layout != "nothing":
+        folder.mkdir()
+    if layout == "lesson 42":
+        (folder / "ada").mkdir()
+        args += ["--lessons", "42"]
+    assert _tool().main(args + ["--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1, err
+    assert not (tmp_path / "out").exists()
+
+
+def _cell(grade_id, outputs=(), **meta):
+    cell = nbformat.v4.new_code_cell("pass")
+    cell.metadata["nbgrader"] = {"grade_id": grade_id, **meta}
+    cell.outputs = [nbformat.from_dict(o) for o in outputs]
+    return cell
+
+
+def _record(**fields):
+    data = {"passed": False, "answered": True, "diagnosis": "", **fields}
+    return {
+        "output_type": "display_data",
+        "metadata": {"engine_grading": "record"},
+        "data": {helpers.checks.FEEDBACK_MIME: data},
+    }
+
+
+def _error(ename):
+    return {"output_type": "error", "ename": ename, "evalue": "x", "traceback": []}
+
+
+@pytest.mark.parametrize(
+    "answer_outputs, check_outputs, score, want",
+    [
+        ([], [_record(passed=True)], 1.0, ("graded", "")),
+        ([], [_error("AssertionError"), _record(diagnosis="no-bias")], 0.0, ("graded", "no-bias")),
+        (
+            [],
+            [_error("AssertionError"), _record(answered=False, diagnosis="blank")],
+            0.0,
+            ("blank", "blank"),
+        ),
+        ([], [_error("AssertionError"), _record(diagnosis="timeout")], 0.0, ("timeout", "timeout")),
+        ([_error("CellTimeoutError")], [_record(answered=False)], 0.0, ("timeout", "timeout")),
+        (
+            [_error("_ArrayMemoryError")],
+            [_record(answered=False)],
+            0.0,
+            ("out_of_memory", "out-of-memory"),
+        ),
+        ([_error("SyntaxError")], [_error("NameError")], 0.0, ("error", "")),
+        ([], [], 1.0, ("error", "")),
+    ],
+    ids=[
+        "right",
+        "named",
+        "blank",
+        "guarded-timeout",
+        "cell-timeout",
+        "memory",
+        "no-verdict",
+        "no-output",
+    ],
+)
+def test_a_row_says_what_the_outputs_say(answer_outputs, check_outputs, score, want):
+    exercise = course.Exercise("x", "x-check", 1.0)
+    lesson = course.Lesson("01", BY_NUMBER["01"].path, (exercise,))
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        _cell("x", answer_outputs, solution=True),
+        _cell("x-check", check_outputs, grade=True, points=1),
+    ]
+    row = autograde.exercise_row("ada", lesson, exercise, nb, score)
+    assert (row.status, row.diagnosis) == want
+    assert row.points == score
+    assert (row.status in ("graded", "blank")) or row.reason, "a row not judged says why"
