@@ -731,7 +731,9 @@ print(panel.controls["play"].model_id)
     status, out = kernel.execute(setup)
     assert status == "ok", out
     play_id = out.split()[-1]
-    tick = {"method": "update", "state": {"value": 1}, "buffer_paths": []}
+    # as the browser's Play sends it: playing, then the next value (a tick while paused,
+    # playing False, trains nothing)
+    tick = {"method": "update", "state": {"playing": True, "value": 1}, "buffer_paths": []}
     status, out = kernel.comm_msg(play_id, tick, interrupt_on="started\n")
     assert status == "ok"
     first, *lines, end = out.split("\n")  # the message: one line, wrapped between words
