@@ -326,6 +326,11 @@ class Hub:
                     for stray in isolation.end_processes_of(entry.pw_uid):
                         self.strays.append(f"{stray} (as {name})")
             self.users_removed = isolation.remove_system_users([*self.student_names, self.teacher])
+            for group in isolation.hub_cgroups(self.proc.pid):  # the hub removes them itself
+                if group.exists():
+                    children = [g for g in group.iterdir() if g.is_dir()]
+                    self.strays.append(f"cgroup {group} ({len(children)} students' inside)")
+                    isolation.release([*children, group])
         if self._own_log is not None:
             self._own_log.close()
 

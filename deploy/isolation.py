@@ -311,22 +311,7 @@ class Limits:
 
     def release(self, groups: list[Path]) -> list[str]:
         """End what is left in ``groups`` and remove them; what had to be ended."""
-        ended = []
-        for group in groups:
-            procs = group / "cgroup.procs"
-            for _ in range(50):
-                pids = [int(p) for p in procs.read_text().split()] if procs.exists() else []
-                if not pids:
-                    break
-                for pid in pids:
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                        ended.append(str(pid))
-                    except ProcessLookupError:
-                        pass
-                time.sleep(0.1)
-            _rmdir(group)
-        return ended
+        return release(groups)
 
     def close(self) -> None:
         """Remove the hub's parent cgroup(s) (when the hub stops; empty by then)."""
@@ -335,6 +320,27 @@ class Limits:
                 if child.is_dir():
                     self.release([child])
             _rmdir(parent)
+
+
+def release(groups: list[Path]) -> list[str]:
+    """Kill what is left in the cgroups ``groups`` and remove them (children before their
+    parents); the process ids that had to be killed."""
+    ended = []
+    for group in groups:
+        procs = group / "cgroup.procs"
+        for _ in range(50):
+            pids = [int(p) for p in procs.read_text().split()] if procs.exists() else []
+            if not pids:
+                break
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    ended.append(str(pid))
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.1)
+        _rmdir(group)
+    return ended
 
 
 def hub_cgroups(hub_pid: int) -> list[Path]:

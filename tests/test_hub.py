@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import time
 import tomllib
@@ -350,6 +351,31 @@ def test_ensure_system_user_never_takes_an_account_it_did_not_make(name, error):
     assert isolation.remove_system_users([name]) == []  # and never removes one
 
 
+def test_rlimit_fallback_gives_memory_error_over_the_limit():
+    """Where no cgroup can be made, each process of a student gets RLIMIT_DATA: a kernel that
+    asks for more gets MemoryError (run in a child, so pytest keeps its own limits)."""
+    code = f"""
+import importlib.util, numpy
+spec = importlib.util.spec_from_file_location("isolation", {str(DEPLOY / "isolation.py")!r})
+isolation = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(isolation)
+limits = isolation.Limits.__new__(isolation.Limits)
+limits.memory_limit, limits.kind, limits.roots = 512 * 2**20, "rlimit", {{}}
+limits.enter([])
+small = numpy.ones(64 * 2**20, "uint8")  # well inside: fine
+try:
+    numpy.ones(600 * 2**20, "uint8")
+except MemoryError:
+    print("MemoryError")
+"""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.strip() == "MemoryError", done.stdout
+
+
 # -------------------------------------------------------------- a real hub --
 def _missing(what: str) -> None:
     if os.environ.get("CI", "").lower() in ("true", "1"):
@@ -476,7 +502,11 @@ def test_real_hub_isolates_three_students_and_leaves_nothing(tmp_path):
         assert not (Path("/home") / name).exists(), name
     import psutil
 
-    as_students = [p.pid for p in psutil.process_iter(["uids"]) if p.info["uids"].real in uids]
+    as_students = [
+        p.pid
+        for p in psutil.process_iter(["uids"])
+        if p.info["uids"] is not None and {p.info["uids"].real, p.info["uids"].effective} & uids
+    ]
     assert as_students == [], f"processes still running as a student: {as_students}"
     cgroups = [p for p in hubload._isolation().hub_cgroups(hub.proc.pid) if p.exists()]
     assert cgroups == [], f"cgroups left behind: {cgroups}"
@@ -567,6 +597,10 @@ def _check_the_hub_with(requests, hub, derived) -> dict[str, str]:
             str(state / "jupyterhub_cookie_secret"),
             str(state / "initial-passwords"),
         ]
+        if (
+            ROOT / "build"
+        ).exists():  # nbgrader's course folder, a class's grades, make hub's state
+            secret.append(str(ROOT / "build"))
         shared = [
             str(ROOT),
             str(ROOT / "helpers"),
