@@ -291,7 +291,8 @@ def plot_landscape_1d(landscape, trajectory=None, ax=None, color=PATH):
     """
     ax = _new_axes(ax)
     xs, losses = landscape_grid(landscape)
-    ax.plot(xs, losses, color=LANDSCAPE, lw=1.5, label=f"loss = {landscape.formula}")
+    (curve,) = ax.plot(xs, losses, color=LANDSCAPE, lw=1.5, label=f"loss = {landscape.formula}")
+    curve._engine_skip = True  # the landscape's summary says what the curve is
     _mark_minima(ax, landscape)
     ax.set_xlim(*landscape.bounds[0])
     margin = 0.05 * (losses.max() - losses.min())
@@ -309,10 +310,15 @@ def _landscape_summary(landscape) -> str:
     """The landscape in words: its formula, where it is drawn, where its minima are."""
     where = " and ".join(
         f"{name} from {_num(lo)} to {_num(hi)}"
-        for name, (lo, hi) in zip(("x₁", "x₂")[: landscape.dim], landscape.bounds, strict=True)
+        for name, (lo, hi) in zip(
+            ("x₁", "x₂") if landscape.dim == 2 else ("x",), landscape.bounds, strict=True
+        )
     )
     minima = ", ".join(
-        "(" + ", ".join(_num(v) for v in np.ravel(m)) + ")" for m in landscape.minima
+        ("(" + ", ".join(_num(v) for v in np.ravel(m)) + ")")
+        if landscape.dim == 2
+        else f"x = {_num(np.ravel(m)[0])}"
+        for m in landscape.minima
     )
     shape = "contour lines of" if landscape.dim == 2 else "the curve of"
     return (
@@ -536,8 +542,14 @@ def plot_lr_sweep(learning_rates, final_losses, ax=None):
         ax.set_yscale("log")
     if np.any(~ok):
         top = np.nanmax(losses) if ok.any() else 1.0
-        ax.plot(
+        (marks,) = ax.plot(
             rates[~ok], np.full((~ok).sum(), top), "x", color=WRONG, ms=9, mew=2, label="diverged"
+        )
+        marks._engine_skip = True  # drawn at the top edge: its height is no loss
+        _summarize(
+            ax,
+            "diverged (no finite loss, marked × at the top) at learning rate "
+            + ", ".join(_num(r) for r in rates[~ok]),
         )
     ax.set_xscale("log")
     ax.set_xlabel("learning rate")
@@ -668,7 +680,11 @@ def _describe_axes(ax) -> str:
     if ax.axison and (ax.lines or ax.collections or ax.patches or ax.images):
         parts.append(_axis_words(ax, "x") + ", " + _axis_words(ax, "y"))
     xname = _clean(ax.get_xlabel()) or "x"
-    lines = [line for line in ax.get_lines() if line.get_visible()]
+    lines = [
+        line
+        for line in ax.get_lines()
+        if line.get_visible() and not getattr(line, "_engine_skip", False)
+    ]
     words, unnamed = [], 0
     for line in lines[:_MAX_LINES]:
         label = str(line.get_label())

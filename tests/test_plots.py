@@ -284,7 +284,10 @@ DESCRIBED = {
     ),
     "lr_sweep": (
         lambda: plots.plot_lr_sweep([0.01, 0.1, 1.0, 10.0], [2.0, 0.5, 0.3, np.inf]),
-        ["x axis 'learning rate'", "diverged: point at (10,"],
+        [
+            "x axis 'learning rate'",
+            "diverged (no finite loss, marked × at the top) at learning rate 10",
+        ],
         [0.3, 0.01],
     ),
 }
