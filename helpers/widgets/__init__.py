@@ -1,4 +1,5 @@
-"""Sliders for learning rate and momentum: four small explorers for the notebooks.
+"""Sliders for learning rate, momentum and the size of a random start: five small
+explorers for the notebooks.
 
 Each builder takes its data as arguments and returns an ipywidgets container with
     .controls  {name: slider / dropdown / button / play}
@@ -19,8 +20,8 @@ say when they clamp (``SliderWarning``). Re-running the cell that built a widget
 the old one (its controls, figure, Output and the data it held).
 
 For a notebook read on GitHub or printed, each explorer has a static twin drawing the
-same picture for a few fixed values: ``naive_update_figure``, ``learning_rate_figure``,
-``momentum_figure``, ``training_figure``.
+same picture for a few fixed values: ``naive_update_figure``, ``initialization_figure``,
+``learning_rate_figure``, ``momentum_figure``, ``training_figure``.
 """
 
 from .descent import (
@@ -42,6 +43,7 @@ from .explorer import (
     make_optimizer,
     time_redraws,
 )
+from .initialization import initialization_explorer, initialization_figure
 from .naive_update import naive_update_explorer, naive_update_figure
 from .training_panel import training_figure, training_panel
 
@@ -55,6 +57,8 @@ __all__ = [
     "caption",
     "detect_backend",
     "get_landscape",
+    "initialization_explorer",
+    "initialization_figure",
     "learning_rate_explorer",
     "learning_rate_figure",
     "make_optimizer",
