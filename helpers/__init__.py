@@ -3,16 +3,20 @@
 One module per idea of the lecture:
 
     layers      Dense (kernel and bias), Sequential, relu, softmax
+    initialization  why weights start random, and how big (notebook 02)
     losses      softmax_cross_entropy, mean_squared_error
     gradients   finite differences (the naive method) and gradient checks
     autodiff    a tiny tape: record operations, replay them backwards (notebook 08)
     optim       SGD (with momentum), RMSprop, Adagrad, Adam, AdamW
     train       the training loop: Trainer, fit, evaluate
     landscapes  toy losses to watch an optimizer move on, and descend
+    curvature   Hessian-vector products and the sharpness λ_max (lab 10)
+    debugging   a training loop with planted bugs, and the tools to find them (lab 11)
     data        load_mnist (bundled real MNIST), prepare, batches
     plots       the pictures the notebooks draw
-    widgets     sliders for learning rate and momentum
+    widgets     sliders for learning rate, momentum and a random start's size
     checks      friendly answers to the check-yourself exercises
+    exercises   what an exercise asks students to write themselves (no package shortcuts)
     threads     BLAS threads that follow the CPUs a kernel may use (shared servers)
 
 The benchmark that measures the package is not part of it: ``python -m bench`` from the
