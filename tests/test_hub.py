@@ -8,12 +8,14 @@ The hub test needs the hub extra (jupyterhub) and deploy/node_modules (`make tes
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib.util
 import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -479,13 +481,38 @@ def _kernels(hub, name: str) -> list[int]:
     return [p.pid for p in server.children(recursive=True)] if server else []
 
 
+@contextlib.contextmanager
+def _permissions_kept():
+    """Put back, after the test, the modes the hub changes as it starts: the repository's
+    folder and top-level entries (closed to other users), the folders above this Python
+    (opened for search), and anything writable by group or others in .venv, helpers/ and
+    data/ (made read-only). A test leaves the checkout as it found it."""
+    paths = [ROOT, *ROOT.iterdir()]
+    python = Path(sys.executable).resolve()
+    paths += [python.parent, *python.parents]
+    tops = [str(ROOT / name) for name in (".venv", "helpers", "data") if (ROOT / name).exists()]
+    found = subprocess.run(
+        ["find", *tops, "!", "-type", "l", "-perm", "/022", "-print0"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    paths += [Path(os.fsdecode(p)) for p in found.split(b"\0") if p]
+    modes = {path: stat.S_IMODE(path.lstat().st_mode) for path in paths if not path.is_symlink()}
+    try:
+        yield
+    finally:
+        for path, mode in modes.items():
+            if path.exists() and stat.S_IMODE(path.lstat().st_mode) != mode:
+                path.chmod(mode)
+
+
 def test_real_hub_isolates_three_students_and_leaves_nothing(tmp_path):
     requests = _real_hub_or_skip()
     derived = json.loads(MEASURED.read_text(encoding="utf-8"))["derived"]
     hub = hubload.Hub(tmp_path / "hub", students=3)
     names, state = hub.student_names, hub.state_dir
     try:
-        with hub:
+        with _permissions_kept(), hub:
             passwords = _check_the_hub_with(requests, hub, derived)
             running = hub.processes()
             uids = {hubload._isolation().system_user(n).pw_uid for n in [*names, hub.teacher]}
