@@ -57,7 +57,13 @@ root_doc = "00_index"
 LESSONS = sorted(p.stem for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb") if p.stem != root_doc)
 exclude_patterns = ["student", "**/.ipynb_checkpoints"]
 
-extensions = ["myst_nb", "figure_descriptions", "widget_snapshots", "mathml_math"]
+extensions = [
+    "myst_nb",
+    "figure_descriptions",
+    "widget_snapshots",
+    "mathml_math",
+    "feedback_outputs",
+]
 myst_enable_extensions = ["dollarmath"]
 html_math_renderer = "mathml"
 

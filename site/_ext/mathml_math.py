@@ -24,11 +24,19 @@ _ALIASES = {r"\dots": r"\ldots"}
 _ALIAS = re.compile("|".join(re.escape(name) + "(?![A-Za-z])" for name in _ALIASES))
 
 
+# A function name and its argument ("log p"): browsers give the invisible
+# function-application operator no space, so "−log p" reads "−logp". A thin space after
+# it, as TeX puts there.
+_APPLY = "<mo>&ApplyFunction;</mo>"
+_APPLY_SPACED = '<mo rspace="0.1667em">&ApplyFunction;</mo>'
+
+
 def _mathml(translator, node, latex: str, block: bool) -> str:
     try:
-        return latex2mathml.tex2mathml(
+        mathml = latex2mathml.tex2mathml(
             _ALIAS.sub(lambda m: _ALIASES[m.group(0)], latex), as_block=block
         )
+        return mathml.replace(_APPLY, _APPLY_SPACED)
     except (ValueError, SyntaxError) as error:  # docutils.utils.math.MathError is a ValueError
         logger.warning(
             "cannot convert the formula %r to MathML (%s); write it in the LaTeX subset "
