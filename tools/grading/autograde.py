@@ -326,7 +326,13 @@ class Grader:
             "processes": limits.processes,
             "tmp_size": f"{limits.tmp_mib}m",
             "hide": sorted({str(ROOT), str(self.state), *hide, *self.hide}),
-            "keep": [str(venv), str(ROOT / "helpers"), str(ROOT / "data")],
+            # the virtual environment, the Python it was made from, the package and data
+            "keep": [
+                str(venv),
+                str(Path(sys.base_prefix).resolve()),
+                str(ROOT / "helpers"),
+                str(ROOT / "data"),
+            ],
             "host_dir": str(host_dir),
             "sockets": [str(sockets)],
             "network": False,

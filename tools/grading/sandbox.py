@@ -101,6 +101,19 @@ class NoNamespace(OSError):
     """The kernel refused a new mount namespace (nothing was changed)."""
 
 
+def _closed_ancestors(path: str) -> list[str]:
+    """The folders above ``path`` that other users cannot search (no o+x)."""
+    closed, current = [], os.path.dirname(os.path.abspath(path))
+    while current != "/":
+        try:
+            if not os.stat(current).st_mode & 0o001:
+                closed.append(current)
+        except OSError:
+            pass
+        current = os.path.dirname(current)
+    return closed
+
+
 def private_view(
     hide: list[str], keep: list[str], tmp_size: str, shared: list[str] = (), network=True
 ) -> None:
@@ -117,6 +130,10 @@ def private_view(
         raise NoNamespace(errno, f"unshare(CLONE_NEWNS): {os.strerror(errno)}")
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     shared_tmp = [d for d in ("/tmp", "/var/tmp", "/dev/shm") if os.path.isdir(d)]
+    # A folder above a kept path that other users may not search (/root, a home of mode
+    # 0700 holding pyenv's Python) is covered too: its cover (mode 0711) can be searched,
+    # and the kept path is mounted back inside it, the rest of it stays hidden.
+    hide = list(hide) + [a for k in keep for a in _closed_ancestors(k)]
     hide = [h for h in hide if os.path.isdir(h)]
     # Outermost first; a hidden path inside another (or inside /tmp) is covered already.
     hide = [
