@@ -508,6 +508,15 @@ c.KernelManager.ip = {str(sockets)!r}
 def failure_reason(log: str) -> str:
     """One line on why nbgrader gave no graded notebook."""
     text = log or ""
+    if "Kernel died before replying to kernel_info" in text:
+        sandbox = [
+            ln.strip() for ln in text.splitlines() if "grading sandbox" in ln or "Error:" in ln
+        ]
+        detail = f" ({sandbox[-1][:200]})" if sandbox else ""
+        return (
+            "the graded kernel could not start" + detail + "; see the student's "
+            "autograde.log in the grading state"
+        )
     if "DeadKernelError" in text or "Kernel died" in text or "kernel died" in text:
         return (
             "the kernel died while the notebook ran (CPU-time limit, or the code ended "
