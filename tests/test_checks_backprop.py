@@ -3,10 +3,11 @@ several ways, every named mistake, blank, raising, endless, huge, package-shortc
 tampered answers. For each: the visible verdict, its diagnosis, and that the hidden test
 (``helpers.checks.confirm``) fails exactly when the verdict is not Right."""
 
+import battery
 import numpy as np
 import pytest
+from battery import Tampered, tampering
 
-import helpers.checks
 from helpers.checks import (
     DIAGNOSES,
     Feedback,
@@ -14,62 +15,17 @@ from helpers.checks import (
     check_dense_backward,
     check_input_gradient,
     check_softmax_cross_entropy_grad,
-    core,
 )
 from helpers.layers import Dense, softmax
 from helpers.losses import softmax_cross_entropy
 
 
-def _tampering(function):
-    """An answer that replaces np.allclose while it runs, then answers right."""
-
-    def answer(*args):
-        np.allclose = lambda *a, **k: True
-        return function(*args)
-
-    return answer
-
-
-class Tampered:
-    """An answer checked after np.allclose was replaced, as an answer cell could do."""
-
-    def __init__(self, answer):
-        self.answer = answer
-
-
-class CheckerReplaced(Tampered):
-    """An answer checked after an earlier answer cell replaced a checker (``name``)."""
-
-    def __init__(self, answer, name="check_chain_rule"):
-        super().__init__(answer)
-        self.name = name
+def CheckerReplaced(answer, name="check_chain_rule"):  # noqa: N802 - reads as the class it makes
+    return battery.CheckerReplaced(answer, name)
 
 
 def judge(check, description, answer, passed: bool, diagnosis: str, monkeypatch) -> Feedback:
-    """The visible verdict on ``answer`` is (passed, diagnosis), and the hidden test,
-    ``confirm``, fails exactly when it is not Right, in one sentence."""
-    monkeypatch.setattr(core, "TIME_LIMIT", 0.5)  # the endless answers stop sooner
-    monkeypatch.setattr(np, "allclose", np.allclose)  # restored even if an answer replaces it
-    if isinstance(answer, CheckerReplaced):
-        monkeypatch.setitem(globals(), answer.name, lambda *args, **kwargs: None)
-        answer = answer.answer
-    elif isinstance(answer, Tampered):
-        monkeypatch.setattr(np, "allclose", lambda *args, **kwargs: True)
-        answer = answer.answer
-    result = check(answer)
-    assert isinstance(result, Feedback), result
-    if passed:
-        assert result.precision == ("float32" if "float32" in description else ""), str(result)
-    assert (result.passed, result.diagnosis) == (passed, diagnosis), str(result)
-    assert result.answered == (diagnosis != "blank"), str(result)
-    assert passed or diagnosis in DIAGNOSES
-    if passed:
-        helpers.checks.confirm(result)
-    else:
-        with pytest.raises(AssertionError) as caught:
-            helpers.checks.confirm(result)
-        assert str(caught.value) and "\n" not in str(caught.value)
-    return result
+    return battery.judge(check, description, answer, passed, diagnosis, monkeypatch, DIAGNOSES)
 
 
 def _blank(*args):
@@ -255,7 +211,7 @@ DENSE_BACKWARD = [
     ("huge allocation", _huge, False, "out-of-memory"),
     ("package shortcut", _dense_via_layer, False, "package-shortcut"),
     ("tampered", Tampered(_dense), False, "tampered"),
-    ("tampers while it runs", _tampering(_dense), False, "tampered"),
+    ("tampers while it runs", tampering(_dense), False, "tampered"),
     ("a checker replaced earlier", CheckerReplaced(_dense), False, "tampered"),
 ]  # fmt: skip
 
@@ -343,7 +299,7 @@ SOFTMAX_GRAD = [
     ("package shortcut", lambda z, y: softmax_cross_entropy(z, y)[1], False,
      "package-shortcut"),
     ("tampered", Tampered(_softmax_grad), False, "tampered"),
-    ("tampers while it runs", _tampering(_softmax_grad), False, "tampered"),
+    ("tampers while it runs", tampering(_softmax_grad), False, "tampered"),
     ("a checker replaced earlier", CheckerReplaced(_softmax_grad), False, "tampered"),
 ]  # fmt: skip
 

@@ -6,17 +6,17 @@ visible verdict, its diagnosis, and that the hidden test (``helpers.checks.confi
 fails exactly when the verdict is not Right. Then the quiz's finer points.
 """
 
+import battery
 import numpy as np
 import pytest
+from battery import Tampered, tampering
 
-import helpers.checks
 from helpers.checks import (
     DIAGNOSES,
     GLOSSARY_QUIZ,
     Feedback,
     check_fit,
     check_glossary_quiz,
-    core,
 )
 from helpers.checks.glossary import _mistaken_fit
 from helpers.layers import mlp
@@ -25,56 +25,12 @@ from helpers.optim import SGD
 from helpers.train import Trainer, fit
 
 
-def _tampering(function):
-    """An answer that replaces np.allclose while it runs, then answers right."""
-
-    def answer(*args):
-        np.allclose = lambda *a, **k: True
-        return function(*args)
-
-    return answer
-
-
-class Tampered:
-    """An answer checked after np.allclose was replaced, as an answer cell could do."""
-
-    def __init__(self, answer):
-        self.answer = answer
-
-
-class CheckerReplaced(Tampered):
-    """An answer checked after an earlier answer cell replaced a checker (``name``)."""
-
-    def __init__(self, answer, name="check_glossary_quiz"):
-        super().__init__(answer)
-        self.name = name
+def CheckerReplaced(answer, name="check_glossary_quiz"):  # noqa: N802 - reads as the class it makes
+    return battery.CheckerReplaced(answer, name)
 
 
 def judge(check, description, answer, passed: bool, diagnosis: str, monkeypatch) -> Feedback:
-    """The visible verdict on ``answer`` is (passed, diagnosis), and the hidden test,
-    ``confirm``, fails exactly when it is not Right, in one sentence."""
-    monkeypatch.setattr(core, "TIME_LIMIT", 0.5)  # the endless answers stop sooner
-    monkeypatch.setattr(np, "allclose", np.allclose)  # restored even if an answer replaces it
-    if isinstance(answer, CheckerReplaced):
-        monkeypatch.setitem(globals(), answer.name, lambda *args, **kwargs: None)
-        answer = answer.answer
-    elif isinstance(answer, Tampered):
-        monkeypatch.setattr(np, "allclose", lambda *args, **kwargs: True)
-        answer = answer.answer
-    result = check(answer)
-    assert isinstance(result, Feedback), result
-    if passed:
-        assert result.precision == ("float32" if "float32" in description else ""), str(result)
-    assert (result.passed, result.diagnosis) == (passed, diagnosis), str(result)
-    assert result.answered == (diagnosis != "blank"), str(result)
-    assert passed or diagnosis in DIAGNOSES
-    if passed:
-        helpers.checks.confirm(result)
-    else:
-        with pytest.raises(AssertionError) as caught:
-            helpers.checks.confirm(result)
-        assert str(caught.value) and "\n" not in str(caught.value)
-    return result
+    return battery.judge(check, description, answer, passed, diagnosis, monkeypatch, DIAGNOSES)
 
 
 RIGHT_ANSWERS = {q: term for q, (_, term) in GLOSSARY_QUIZ.items()}
@@ -312,7 +268,7 @@ FIT = [
     ("package shortcut: fit", _via_fit, False, "package-shortcut"),
     ("package shortcut: Trainer", _via_trainer, False, "package-shortcut"),
     ("tampered", Tampered(my_fit), False, "tampered"),
-    ("tampers while it runs", _tampering(my_fit), False, "tampered"),
+    ("tampers while it runs", tampering(my_fit), False, "tampered"),
     ("a checker replaced earlier", CheckerReplaced(my_fit), False, "tampered"),
 ]  # fmt: skip
 

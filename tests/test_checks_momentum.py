@@ -6,9 +6,11 @@ tampered answers. For each: the visible verdict, its diagnosis, and that the hid
 import math
 from pathlib import Path
 
+import battery
 import nbformat
 import numpy as np
 import pytest
+from battery import Tampered, tampering
 
 import helpers.checks
 from helpers.checks import (
@@ -24,56 +26,12 @@ from helpers.optim import SGD, Adam
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _tampering(function):
-    """An answer that replaces np.allclose while it runs, then answers right."""
-
-    def answer(*args):
-        np.allclose = lambda *a, **k: True
-        return function(*args)
-
-    return answer
-
-
-class Tampered:
-    """An answer checked after np.allclose was replaced, as an answer cell could do."""
-
-    def __init__(self, answer):
-        self.answer = answer
-
-
-class CheckerReplaced(Tampered):
-    """An answer checked after an earlier answer cell replaced a checker (``name``)."""
-
-    def __init__(self, answer, name="check_momentum_step"):
-        super().__init__(answer)
-        self.name = name
+def CheckerReplaced(answer, name="check_momentum_step"):  # noqa: N802 - reads as the class it makes
+    return battery.CheckerReplaced(answer, name)
 
 
 def judge(check, description, answer, passed: bool, diagnosis: str, monkeypatch) -> Feedback:
-    """The visible verdict on ``answer`` is (passed, diagnosis), and the hidden test,
-    ``confirm``, fails exactly when it is not Right, in one sentence."""
-    monkeypatch.setattr(core, "TIME_LIMIT", 0.5)  # the endless answers stop sooner
-    monkeypatch.setattr(np, "allclose", np.allclose)  # restored even if an answer replaces it
-    if isinstance(answer, CheckerReplaced):
-        monkeypatch.setitem(globals(), answer.name, lambda *args, **kwargs: None)
-        answer = answer.answer
-    elif isinstance(answer, Tampered):
-        monkeypatch.setattr(np, "allclose", lambda *args, **kwargs: True)
-        answer = answer.answer
-    result = check(answer)
-    assert isinstance(result, Feedback), result
-    if passed:
-        assert result.precision == ("float32" if "float32" in description else ""), str(result)
-    assert (result.passed, result.diagnosis) == (passed, diagnosis), str(result)
-    assert result.answered == (diagnosis != "blank"), str(result)
-    assert passed or diagnosis in DIAGNOSES
-    if passed:
-        helpers.checks.confirm(result)
-    else:
-        with pytest.raises(AssertionError) as caught:
-            helpers.checks.confirm(result)
-        assert str(caught.value) and "\n" not in str(caught.value)
-    return result
+    return battery.judge(check, description, answer, passed, diagnosis, monkeypatch, DIAGNOSES)
 
 
 # ------------------------------------------------------ a momentum step by hand ----
@@ -246,7 +204,7 @@ MOMENTUM_STEP = [
     ("huge allocation", _huge, False, "out-of-memory"),
     ("package shortcut", _momentum_via_sgd, False, "package-shortcut"),
     ("tampered", Tampered(_momentum_step), False, "tampered"),
-    ("tampers while it runs", _tampering(_momentum_step), False, "tampered"),
+    ("tampers while it runs", tampering(_momentum_step), False, "tampered"),
     ("a checker replaced earlier", CheckerReplaced(_momentum_step), False, "tampered"),
 ]  # fmt: skip
 
@@ -386,7 +344,7 @@ ADAM_STEP = [
     ("huge allocation", _huge, False, "out-of-memory"),
     ("package shortcut", _adam_via_package, False, "package-shortcut"),
     ("tampered", Tampered(_adam_step), False, "tampered"),
-    ("tampers while it runs", _tampering(_adam_step), False, "tampered"),
+    ("tampers while it runs", tampering(_adam_step), False, "tampered"),
     ("a checker replaced earlier", CheckerReplaced(_adam_step), False, "tampered"),
 ]  # fmt: skip
 

@@ -1,0 +1,75 @@
+"""What the checkers' answer batteries share: answers that tamper, and ``judge``, which
+asserts a visible verdict and that the hidden test (``confirm``) agrees with it.
+
+Used by the batteries of lessons 07–09 (test_checks_momentum, _backprop, _glossary).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import helpers.checks
+from helpers.checks import Feedback, core
+
+
+def tampering(function):
+    """An answer that replaces np.allclose while it runs, then answers right."""
+
+    def answer(*args):
+        np.allclose = lambda *a, **k: True
+        return function(*args)
+
+    return answer
+
+
+class Tampered:
+    """An answer checked after np.allclose was replaced, as an answer cell could do."""
+
+    def __init__(self, answer):
+        self.answer = answer
+
+
+class CheckerReplaced(Tampered):
+    """An answer checked after an earlier answer cell replaced a checker (``name``)."""
+
+    def __init__(self, answer, name: str):
+        super().__init__(answer)
+        self.name = name
+
+
+def judge(
+    check, description, answer, passed: bool, diagnosis: str, monkeypatch, diagnoses=None
+) -> Feedback:
+    """The visible verdict on ``answer`` is (passed, diagnosis), and the hidden test,
+    ``confirm``, fails exactly when it is not Right, in one sentence. ``diagnoses``: the
+    lesson module's DIAGNOSES (default: every checker's)."""
+    monkeypatch.setattr(core, "TIME_LIMIT", 0.5)  # the endless answers stop sooner
+    monkeypatch.setattr(np, "allclose", np.allclose)  # restored even if an answer replaces it
+    if isinstance(answer, CheckerReplaced):
+        # The checker looks for replaced names where it was called from: here, or in the
+        # test module when ``check`` is a small function written there.
+        namespaces = [globals()]
+        own = getattr(check, "__globals__", None)
+        if own is not None and not own.get("__name__", "").startswith("helpers."):
+            namespaces.append(own)
+        for namespace in namespaces:
+            monkeypatch.setitem(namespace, answer.name, lambda *args, **kwargs: None)
+        answer = answer.answer
+    elif isinstance(answer, Tampered):
+        monkeypatch.setattr(np, "allclose", lambda *args, **kwargs: True)
+        answer = answer.answer
+    result = check(answer)
+    assert isinstance(result, Feedback), result
+    if passed:
+        assert result.precision == ("float32" if "float32" in description else ""), str(result)
+    assert (result.passed, result.diagnosis) == (passed, diagnosis), str(result)
+    assert result.answered == (diagnosis != "blank"), str(result)
+    assert passed or diagnosis in (diagnoses if diagnoses is not None else helpers.checks.DIAGNOSES)
+    if passed:
+        helpers.checks.confirm(result)
+    else:
+        with pytest.raises(AssertionError) as caught:
+            helpers.checks.confirm(result)
+        assert str(caught.value) and "\n" not in str(caught.value)
+    return result
