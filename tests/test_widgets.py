@@ -987,3 +987,18 @@ def test_a_widgets_picture_carries_its_description_as_alt_text(make, control, va
     assert alt == data["text/plain"] == explorer.description != before
     for word in words:
         assert word in alt, (word, alt)
+
+
+def test_the_loss_axis_follows_a_loss_that_falls_below_it():
+    """07 seam: momentum 0.5 on the bowl at η = 0.6 ends near 1e-17, below the log axis's
+    starting floor (1e-10 × the first loss); the axis extends down instead of losing it."""
+    explorer = widgets.momentum_explorer(
+        "bowl", optimizer="momentum", learning_rate=0.6, momentum=0.75, backend="inline"
+    )
+    try:
+        explorer.controls["momentum"].value = 0.5
+        ax = explorer.figure.axes[1]
+        losses = ax.get_lines()[0].get_ydata()
+        assert ax.get_ylim()[0] < np.min(losses[losses > 0]) < 1e-15
+    finally:
+        explorer.close()

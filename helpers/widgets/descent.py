@@ -41,10 +41,11 @@ from .explorer import (
 class _LandscapePanels:
     """Left: the landscape with the trajectory; right: loss per iteration.
 
-    The loss axis keeps fixed limits for a landscape (log: 10⁻¹⁰ … 10⁴ times the starting
-    loss), so curves of different settings can be compared, and so a slider move only
-    redraws the path, the loss curve and the title. On a log axis a loss of exactly 0
-    is drawn at ``floor``, the bottom edge, and the title says so. 2-D
+    The loss axis keeps its limits for a landscape (log: 10⁻¹⁰ … 10⁴ times the starting
+    loss, its bottom lowered by powers of ten when a loss falls below it), so
+    curves of different settings can be compared, and so a slider move mostly redraws
+    only the path, the loss curve and the title. On a log axis a loss of exactly 0 is
+    drawn at ``floor``, the bottom edge, and the title says so. 2-D
     landscapes are drawn with equal scales on both axes, so a narrow valley looks narrow.
     """
 
@@ -126,7 +127,14 @@ class _LandscapePanels:
         losses = finite(trajectory.losses)
         changed = False
         clipped = False
-        if self.log:  # a positive loss is drawn as it is, even below the axis
+        if self.log:
+            positive = losses[np.isfinite(losses) & (losses > 0)]
+            if positive.size and positive.min() < self.floor:
+                # a loss below the axis: lower its bottom to a power of ten under it, with
+                # a decade to spare, so the curve never runs off the axis (a full redraw)
+                self.floor = 10.0 ** (np.floor(np.log10(positive.min())) - 1)
+                self.ax_loss.set_ylim(self.floor, self.ax_loss.get_ylim()[1])
+                changed = True
             low = losses <= 0
             clipped = bool(low.any())
             losses[low] = self.floor
