@@ -39,6 +39,7 @@ class Exercise:
     name: str  # the answer cell's grade_id
     check: str  # the graded check cell's grade_id
     max_points: float
+    checker: str = ""  # the helpers.checks function the check cell calls, e.g. check_sgd_epoch
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,10 @@ class Lesson:
         return f"lesson{self.number}"
 
 
+# The checker a check cell calls: "result_x = check_sgd_epoch(sgd_epoch)".
+CHECKER_CALL = re.compile(r"\b(check_\w+)\(")
+
+
 def _nbgrader(cell) -> dict:
     return cell.metadata.get("nbgrader", {})
 
@@ -70,7 +75,9 @@ def read_lesson(path: Path) -> Lesson:
         if meta.get("solution") and not meta.get("grade"):
             answer = meta["grade_id"]
         elif meta.get("grade") and answer is not None:
-            exercises.append(Exercise(answer, meta["grade_id"], float(meta["points"])))
+            called = CHECKER_CALL.search("".join(cell.get("source", "")))
+            checker = called.group(1) if called else ""
+            exercises.append(Exercise(answer, meta["grade_id"], float(meta["points"]), checker))
             answer = None
     return Lesson(number, path, tuple(exercises))
 

@@ -28,6 +28,32 @@ def diagnoses() -> dict[str, str]:
     return dict(getattr(checks, "DIAGNOSES", {}))
 
 
+class Sentences:
+    """What to re-teach for a mistake, as the lesson whose checker named it means it: the
+    same id (say sign-flipped) is a different slip in a loss and in an SGD step."""
+
+    def __init__(self):
+        from .course import lessons
+
+        self.merged = diagnoses()
+        self.checkers = {
+            (lesson.name, e.name): e.checker for lesson in lessons() for e in lesson.exercises
+        }
+        try:
+            from helpers.checks import diagnosis_sentence
+        except ImportError:
+            diagnosis_sentence = None
+        self._sentence = diagnosis_sentence
+
+    def __call__(self, lesson: str, exercise: str, diagnosis: str, missing: str = "") -> str:
+        checker = self.checkers.get((lesson, exercise), "")
+        if self._sentence is not None and checker:
+            found = self._sentence(checker, diagnosis)
+            if found:
+                return found
+        return self.merged.get(diagnosis, missing)
+
+
 @dataclass
 class ExerciseSummary:
     lesson: str
@@ -102,7 +128,7 @@ def _ranked(counter: Counter) -> list[tuple[str, int]]:
 
 def table(rows: list[Row], outcomes: list[Outcome]) -> str:
     """The class summary as plain text (the terminal's table)."""
-    sentences = diagnoses()
+    sentences = Sentences()
     lines = []
     header = f"{'lesson':<28} {'exercise':<24} {'right':>7} {'share':>6}  named mistakes"
     lines += [header, "-" * len(header)]
@@ -118,11 +144,15 @@ def table(rows: list[Row], outcomes: list[Outcome]) -> str:
             f"{s.lesson:<28} {s.exercise:<24} {s.right:>3}/{s.students:<3} "
             f"{s.share_right:>6.0%}  {mistakes}"
         )
-    used = sorted({r.diagnosis for r in rows if r.status == "graded" and r.diagnosis})
+    used = sorted(
+        {(r.lesson, r.exercise, r.diagnosis) for r in rows if r.status == "graded" and r.diagnosis}
+    )
     if used:
         lines += ["", "What to re-teach:"]
         lines += [
-            f"  {d}: {sentences.get(d, '(no sentence in helpers.checks.DIAGNOSES)')}" for d in used
+            f"  {d} ({lesson}, {exercise}): "
+            + sentences(lesson, exercise, d, "(no sentence in helpers.checks.DIAGNOSES)")
+            for lesson, exercise, d in used
         ]
     trouble = [r for r in problems(rows) if r.status != "missing"]
     missing = [r for r in problems(rows) if r.status == "missing"]
@@ -200,7 +230,7 @@ def s_total(summaries: list[ExerciseSummary], lesson: str, exercise: str) -> int
 
 
 def write_html(rows: list[Row], outcomes: list[Outcome], path: Path, title: str) -> None:
-    sentences = diagnoses()
+    sentences = Sentences()
     summaries = summarise(rows)
     students = sorted({r.student for r in rows})
     by_lesson: dict[str, list[ExerciseSummary]] = {}
@@ -228,7 +258,7 @@ def write_html(rows: list[Row], outcomes: list[Outcome], path: Path, title: str)
         out += [
             f"<li><strong>{n} of {s_total(summaries, lesson, exercise)} students</strong> in "
             f"{_e(lesson)}, <em>{_e(exercise)}</em>: <code>{_e(d)}</code>. "
-            f"{_e(sentences.get(d, ''))}</li>"
+            f"{_e(sentences(lesson, exercise, d))}</li>"
             for n, lesson, exercise, d in top
         ]
         out.append("</ol></section>")
@@ -248,9 +278,10 @@ def write_html(rows: list[Row], outcomes: list[Outcome], path: Path, title: str)
             "what to re-teach</th></tr></thead><tbody>",
         ]
         for s in items:
+            missing = "no sentence in helpers.checks.DIAGNOSES"
             mistakes = "".join(
                 f"<li><code>{_e(d)}</code> × {n}: "
-                f"{_e(sentences.get(d, 'no sentence in helpers.checks.DIAGNOSES'))}</li>"
+                f"{_e(sentences(s.lesson, s.exercise, d, missing))}</li>"
                 for d, n in _ranked(s.mistakes)
             )
             not_graded = ", ".join(f"{st} × {n}" for st, n in _ranked(s.not_graded)) or "0"
