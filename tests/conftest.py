@@ -1,6 +1,9 @@
 """Shared test setup: draw with Agg (no window, no display) and close figures after each test;
 kernels talk to the tests over Unix sockets, not TCP ports."""
 
+import contextlib
+import fcntl
+import hashlib
 import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -62,3 +65,27 @@ def _close_figures():
 
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
+
+
+# ---------------------------------------------- tests that change the machine itself ----
+# The real hub (tests/test_hub.py) closes the repository to other users while it runs, and
+# `make grade` (tests/test_grade.py) runs students' kernels as other users who must reach
+# the repository's .venv and the grading state in build/. Under `pytest -n 2` the two ran
+# at the same time and every graded kernel failed to start. Each holds this lock while it
+# runs, so they take turns, whichever worker runs them.
+_REPOSITORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_MACHINE_LOCK = os.path.join(
+    tempfile.gettempdir(),
+    f"engine-of-neural-networks-tests-{hashlib.sha1(_REPOSITORY.encode()).hexdigest()[:12]}.lock",
+)
+
+
+@contextlib.contextmanager
+def machine_to_itself():
+    """Run the block while no other test worker runs one (an exclusive flock)."""
+    with open(_MACHINE_LOCK, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 import test_environment
 import yaml
+from conftest import machine_to_itself
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
@@ -512,7 +513,7 @@ def test_real_hub_isolates_three_students_and_leaves_nothing(tmp_path):
     hub = hubload.Hub(tmp_path / "hub", students=3)
     names, state = hub.student_names, hub.state_dir
     try:
-        with _permissions_kept(), hub:
+        with machine_to_itself(), _permissions_kept(), hub:
             passwords = _check_the_hub_with(requests, hub, derived)
             running = hub.processes()
             uids = {hubload._isolation().system_user(n).pw_uid for n in [*names, hub.teacher]}
