@@ -1,7 +1,8 @@
 """What the checkers' answer batteries share: answers that tamper, and ``judge``, which
 asserts a visible verdict and that the hidden test (``confirm``) agrees with it.
 
-Used by the batteries of lessons 07–09 (test_checks_momentum, _backprop, _glossary).
+Used by the batteries of lessons 04–09 (test_checks_gradient, _sgd, _learning_rate,
+_momentum, _backprop, _glossary).
 """
 
 from __future__ import annotations
@@ -73,3 +74,18 @@ def judge(
             helpers.checks.confirm(result)
         assert str(caught.value) and "\n" not in str(caught.value)
     return result
+
+
+def agrees_with_the_hidden_test(result: Feedback, lesson_diagnoses: dict) -> None:
+    """A right verdict has no diagnosis; a wrong one is named by the lesson's checker or the
+    core and listed for the teacher's report; and ``confirm`` passes exactly when Right."""
+    if result.passed:
+        assert result.diagnosis == ""
+    else:  # named here or by the core, and listed for the teacher's report
+        assert result.diagnosis in {**core.CORE_DIAGNOSES, **lesson_diagnoses}, result.diagnosis
+        assert result.diagnosis in helpers.checks.DIAGNOSES
+    if result.passed:
+        helpers.checks.confirm(result)
+    else:
+        with pytest.raises(AssertionError, match=r"^Not"):
+            helpers.checks.confirm(result)
