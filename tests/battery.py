@@ -1,8 +1,6 @@
-"""What the checkers' answer batteries share: answers that tamper, and ``judge``, which
-asserts a visible verdict and that the hidden test (``confirm``) agrees with it.
-
-Used by the batteries of lessons 04–09 (test_checks_gradient, _sgd, _learning_rate,
-_momentum, _backprop, _glossary).
+"""What the checkers' answer batteries share: answers that tamper, and the assertions that
+a visible verdict is the expected one and that the hidden test (``confirm``) agrees with it
+(``verdict`` for 00–03, ``agrees_with_the_hidden_test`` for 04–06, ``judge`` for 07–09).
 """
 
 from __future__ import annotations
@@ -89,3 +87,18 @@ def agrees_with_the_hidden_test(result: Feedback, lesson_diagnoses: dict) -> Non
     else:
         with pytest.raises(AssertionError, match=r"^Not"):
             helpers.checks.confirm(result)
+
+
+def verdict(result, passed: bool, diagnosis: str) -> None:
+    """The visible verdict and diagnosis are as expected, and the hidden test agrees."""
+    assert isinstance(result, Feedback), result
+    assert (result.passed, result.diagnosis) == (passed, diagnosis), str(result)
+    assert result.answered is (diagnosis != "blank")
+    if diagnosis:
+        assert diagnosis in helpers.checks.DIAGNOSES
+    if not result.passed:
+        assert result.hint or diagnosis == "blank", "a wrong answer gets a hint"
+        with pytest.raises(AssertionError, match=r"^Not"):
+            helpers.checks.confirm(result)
+    else:
+        helpers.checks.confirm(result)

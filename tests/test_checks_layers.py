@@ -8,26 +8,12 @@ hidden test's verdict (helpers.checks.confirm), which must agree with the visibl
 
 import numpy as np
 import pytest
+from battery import verdict
 
 from helpers import checks
 from helpers.checks import core
 from helpers.checks import layers as lesson
 from helpers.layers import Dense
-
-
-def verdict(result, passed: bool, diagnosis: str) -> None:
-    """The visible verdict and diagnosis are as expected, and the hidden test agrees."""
-    assert isinstance(result, checks.Feedback), result
-    assert (result.passed, result.diagnosis) == (passed, diagnosis), str(result)
-    assert result.answered is (diagnosis != "blank")
-    if diagnosis:
-        assert diagnosis in checks.DIAGNOSES
-    if not result.passed:
-        assert result.hint or diagnosis == "blank", "a wrong answer gets a hint"
-        with pytest.raises(AssertionError, match=r"^Not"):
-            checks.confirm(result)
-    else:
-        checks.confirm(result)
 
 
 def test_the_issue_s_mistakes_have_names():

@@ -8,28 +8,13 @@ hidden test's verdict (helpers.checks.confirm), which must agree with the visibl
 
 import numpy as np
 import pytest
+from battery import verdict
 
 from helpers import checks
 from helpers.checks import core
 from helpers.checks import naive_update as lesson
 from helpers.gradients import numerical_gradient, numerical_partial
 from helpers.layers import mlp
-
-
-def verdict(result, passed: bool, diagnosis: str) -> None:
-    """The visible verdict and diagnosis are as expected, and the hidden test agrees."""
-    assert isinstance(result, checks.Feedback), result
-    assert (result.passed, result.diagnosis) == (passed, diagnosis), str(result)
-    assert result.answered is (diagnosis != "blank")
-    if diagnosis:
-        assert diagnosis in checks.DIAGNOSES
-    if not result.passed:
-        assert result.hint or diagnosis == "blank", "a wrong answer gets a hint"
-        with pytest.raises(AssertionError, match=r"^Not"):
-            checks.confirm(result)
-    else:
-        checks.confirm(result)
-
 
 SMALL = (784, 128, 10)  # the network of exercises 1 and 2
 N = 784 * 128 + 128 + 128 * 10 + 10  # its parameters: 101,770

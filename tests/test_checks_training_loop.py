@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import pytest
+from battery import verdict
 
 from helpers import checks
 from helpers.checks import core
@@ -17,22 +18,6 @@ from helpers.checks import training_loop as lesson
 from helpers.losses import softmax_cross_entropy
 from helpers.optim import SGD
 from helpers.train import Trainer
-
-
-def verdict(result, passed: bool, diagnosis: str) -> None:
-    """The visible verdict and diagnosis are as expected, and the hidden test agrees."""
-    assert isinstance(result, checks.Feedback), result
-    assert (result.passed, result.diagnosis) == (passed, diagnosis), str(result)
-    assert result.answered is (diagnosis != "blank")
-    if diagnosis:
-        assert diagnosis in checks.DIAGNOSES
-    if not result.passed:
-        assert result.hint or diagnosis == "blank", "a wrong answer gets a hint"
-        with pytest.raises(AssertionError, match=r"^Not"):
-            checks.confirm(result)
-    else:
-        checks.confirm(result)
-
 
 # ------------------------------------------------ the steps in order ----
 
