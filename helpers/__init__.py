@@ -6,7 +6,7 @@ One module per idea of the lecture:
     initialization  why weights start random, and how big (notebook 02)
     losses      softmax_cross_entropy, mean_squared_error
     gradients   finite differences (the naive method) and gradient checks
-    autodiff    a tiny tape: record operations, replay them backwards (notebook 08)
+    autodiff    a tiny tape: record operations, replay them backwards (notebook 09)
     optim       SGD (with momentum), RMSprop, Adagrad, Adam, AdamW
     train       the training loop: Trainer, fit, evaluate
     landscapes  toy losses to watch an optimizer move on, and descend

@@ -1,5 +1,5 @@
 """Debugging a training loop: a small loop with the places where real loops go wrong, the
-planted bugs of notebook 11's clinic, and the tools that find them.
+planted bugs of notebook 12's clinic, and the tools that find them.
 
 A :class:`Loop` is the settings of one training loop: how the loss is averaged, how the
 data is shuffled, which axis the softmax normalises, how pixels become inputs, the
@@ -10,8 +10,8 @@ written out step by step (draw a batch, forward pass, loss, backward pass, updat
 MNIST and returns what a practitioner sees: the loss of every step and the accuracies.
 
 The tools of the course that tell the bugs apart:
-    ``overfit``          can the loop learn 100 examples by heart? (notebook 9's recipe)
-    ``gradient_check``   is the loss's gradient the derivative of the loss? (notebooks 4, 8)
+    ``overfit``          can the loop learn 100 examples by heart? (notebook 10's recipe)
+    ``gradient_check``   is the loss's gradient the derivative of the loss? (notebooks 4, 9)
     ``Run.dead_units``   hidden units that never fire on the validation images
     ``Run.overlap``      validation images that were also trained on
     ``Run.val_predictions`` for a confusion matrix (``plots.plot_confusion_matrix``)
@@ -177,7 +177,7 @@ def loop_loss(logits: np.ndarray, labels: np.ndarray, loop: Loop) -> tuple[float
 
     logits: (B, C), labels: (B,) → loss (float), dlogits (B, C). Softmax over
     ``loop.softmax_axis``; the losses of the batch averaged or added up (``loop.loss``);
-    the gradient is notebook 8's formula (softmax − one_hot), ÷ B when averaged, which is
+    the gradient is notebook 9's formula (softmax − one_hot), ÷ B when averaged, which is
     the loss's derivative only for a softmax over the classes.
     """
     axis = loop.softmax_axis
@@ -267,7 +267,7 @@ def train(
 def overfit(
     loop: Loop, *, examples: int = 100, steps: int = 200, seed: int = 0, data=None
 ) -> float:
-    """Notebook 9's first test of any loop: train it on ``examples`` images only, for
+    """Notebook 10's first test of any loop: train it on ``examples`` images only, for
     ``steps`` steps, and return its accuracy on those same images (a healthy loop learns
     100 images by heart: 1.0). A loop that cannot has a bug that more data will not fix.
     """

@@ -1,4 +1,4 @@
-"""Diagrams for notebook 09: the training loop as one picture, and a gallery of loss curves.
+"""Diagrams for notebook 10: the training loop as one picture, and a gallery of loss curves.
 
 ``plot_training_loop()`` draws "training in a nutshell": draw a batch → forward pass → loss
 → gradients (backward pass) → update, looped over the batches of an epoch and then over

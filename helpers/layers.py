@@ -163,7 +163,7 @@ class Dense:
 
     __call__ = forward
 
-    @rebuilt("Dense.backward")  # notebook 08 asks students to write it
+    @rebuilt("Dense.backward")  # notebook 09 asks students to write it
     def backward(self, dout: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
         """dout: (N, M) dloss/doutput → dx: (N, D) dloss/dinput.
 

@@ -27,7 +27,7 @@ def _check_logits(logits, where: str) -> np.ndarray:
     return logits
 
 
-@rebuilt("softmax_cross_entropy")  # notebook 08 asks students to write its gradient
+@rebuilt("softmax_cross_entropy")  # notebook 09 asks students to write its gradient
 def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
     """Cross-entropy of the softmax of ``logits`` against the true classes.
 

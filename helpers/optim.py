@@ -358,7 +358,7 @@ class Adam(Optimizer):
         """Adam's weight decay is L2: it is added to the gradient (AdamW overrides this)."""
         return g + self.weight_decay * p if self.weight_decay else g
 
-    @rebuilt("adam_step")  # notebook 07 asks students to write it
+    @rebuilt("adam_step")  # notebook 08 asks students to write it
     def _update(self, i, p, g):
         g = self._weight_decay(p, g)
         m, v, t = self.m[i], self.v[i], self.iterations

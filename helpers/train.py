@@ -154,7 +154,7 @@ class Trainer:
         self._pos += k
         return xb, yb
 
-    @rebuilt("fit")  # notebook 09 asks students to write fit: no Trainer in its place
+    @rebuilt("fit")  # notebook 10 asks students to write fit: no Trainer in its place
     @rebuilt("training_step")  # notebook 02 asks students to write one step
     def step(self) -> float:
         """One training step; returns its loss (a float, maybe inf or nan if it diverged)."""
@@ -336,7 +336,7 @@ def _evaluate(model, x, y, batch_size, loss):
     return total / len(x), correct / len(x)
 
 
-@rebuilt("fit")  # notebook 09 asks students to write it
+@rebuilt("fit")  # notebook 10 asks students to write it
 def fit(
     model,
     x,

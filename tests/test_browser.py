@@ -86,7 +86,7 @@ def _wait_for_server(
 # matrix, diagrams, checks' feedback). All ten would add minutes to every CI run.
 A11Y_LESSONS = [
     ROOT / "notebooks" / f"{name}.ipynb"
-    for name in ("03_naive_update", "06_learning_rate", "09_training_in_a_nutshell")
+    for name in ("03_naive_update", "06_learning_rate", "10_training_in_a_nutshell")
 ]
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 

@@ -1,4 +1,4 @@
-"""The checkers of notebook 08, one answer battery per exercise: right answers written
+"""The checkers of notebook 09, one answer battery per exercise: right answers written
 several ways, every named mistake, blank, raising, endless, huge, package-shortcut and
 tampered answers. For each: the visible verdict, its diagnosis, and that the hidden test
 (``helpers.checks.confirm``) fails exactly when the verdict is not Right."""

@@ -1,4 +1,4 @@
-"""The implement-it checker of notebook 10: ``largest_eigenvalue`` by power iteration with a
+"""The implement-it checker of notebook 11: ``largest_eigenvalue`` by power iteration with a
 shift, given only a Hessian-vector product. One table of answers (right ones written
 several ways, the usual mistakes, broken functions), each with its verdict and diagnosis."""
 

@@ -1,4 +1,4 @@
-"""The checker of notebook 11, the debugging clinic: every planted bug is caught when it is
+"""The checker of notebook 12, the debugging clinic: every planted bug is caught when it is
 left in (with the symptom a practitioner would see) and passes when it is fixed; repairs
 that change the wrong setting, or several, are named."""
 

@@ -1,4 +1,4 @@
-"""The checkers of notebook 09: the glossary quiz and assembling fit from the pieces.
+"""The checkers of notebook 10: the glossary quiz and assembling fit from the pieces.
 
 One answer battery per exercise (right answers written several ways, every named mistake,
 blank, raising, endless, huge, package-shortcut and tampered answers): for each, the

@@ -1,4 +1,4 @@
-"""The diagrams of notebook 09 draw what they promise: the loop's five steps in order,
+"""The diagrams of notebook 10 draw what they promise: the loop's five steps in order,
 both loops, and one legible panel per run with whole-number epoch ticks."""
 
 import matplotlib

@@ -22,7 +22,7 @@ Two lessons keep that run to 11 notebooks (about 5 minutes on 2 busy cores).
 
 Issue 19's check (fixture ``every_lesson``): ada, ben and cleo hand in every lesson, graded
 by the plain-Python entry point; every row and each lesson's points are asserted, and ben's
-planted mistakes of 05 and 07 (divided by batch_size, no bias correction) too. A third run
+planted mistakes of 05 and 08 (divided by batch_size, no bias correction) too. A third run
 shows that a notebook running past its wall limit is ended and the next lesson graded.
 """
 
@@ -127,7 +127,7 @@ PLANTED = {
     ("04", "descent-step"): (SIGN_FLIPPED, "sign-flipped"),
     ("04", "numerical-gradient"): (NOT_RESTORED, "not-restored"),
     ("05", "sgd-epoch"): (BY_BATCH_SIZE, "divided-by-batch-size"),
-    ("07", "adam-step"): (NO_BIAS_CORRECTION, "no-bias-correction"),
+    ("08", "adam-step"): (NO_BIAS_CORRECTION, "no-bias-correction"),
 }
 
 

@@ -598,7 +598,7 @@ def _check_the_hub_with(requests, hub, derived) -> dict[str, str]:
         home = Path(entry.pw_dir)
         assert (home.stat().st_uid, home.stat().st_mode & 0o777) == (entry.pw_uid, 0o700)
         assert (home / INDEX).stat().st_uid == entry.pw_uid  # their own copy, theirs
-        assert (home / "09_training_in_a_nutshell.ipynb").exists()
+        assert (home / "10_training_in_a_nutshell.ipynb").exists()
         for pid in [servers[name], *kernels[name]]:
             assert psutil_uids(pid) == {entry.pw_uid}, (name, pid)
             limits = isolation.limits_of(pid)

@@ -1,4 +1,4 @@
-"""The series as a whole: all ten lessons in lecture order, the same skeleton in each,
+"""The series as a whole: all twelve lessons in lecture order, the same skeleton in each,
 navigation that opens and closes every notebook, and links that resolve."""
 
 import re
@@ -17,10 +17,11 @@ SERIES = [
     "05_sgd",
     "06_learning_rate",
     "07_momentum",
-    "08_backpropagation",
-    "09_training_in_a_nutshell",
-    "10_curvature",  # labs beyond the lecture (issue 22)
-    "11_debugging_clinic",
+    "08_local_minima_and_optimizers",
+    "09_backpropagation",
+    "10_training_in_a_nutshell",
+    "11_curvature",  # labs beyond the lecture (issue 22)
+    "12_debugging_clinic",
 ]
 PRESENT = [name for name in SERIES if (NOTEBOOK_DIR / f"{name}.ipynb").exists()]
 LESSONS = [name for name in PRESENT if name != "00_index"]

@@ -231,19 +231,19 @@ def _glossary_terms(notebook: Path) -> list[str]:
 def test_glossary_is_on_the_site_and_reachable_from_every_page(site):
     from helpers.checks import GLOSSARY_QUIZ
 
-    page = _page(site, "09_training_in_a_nutshell")
+    page = _page(site, "10_training_in_a_nutshell")
     section = page.find(id="glossary")
     assert section is not None, "09's page has no #glossary section"
     on_page = [_plain(td.get_text()) for td in section.select("table tbody tr td:first-child")]
-    terms = _glossary_terms(ROOT / "notebooks" / "09_training_in_a_nutshell.ipynb")
+    terms = _glossary_terms(ROOT / "notebooks" / "10_training_in_a_nutshell.ipynb")
     assert len(terms) >= 10 and on_page == terms, "the glossary table differs from 09's"
     text = section.get_text().lower()
     missing = sorted(term for _, term in GLOSSARY_QUIZ.values() if term.lower() not in text)
     assert not missing, f"terms of the glossary quiz missing from the glossary: {missing}"
     for name in LESSONS:
         links = [a["href"] for a in _page(site, name).select("nav.glossary-link a")]
-        here = name == "09_training_in_a_nutshell"
-        assert links == ["#glossary" if here else "09_training_in_a_nutshell.html#glossary"], name
+        here = name == "10_training_in_a_nutshell"
+        assert links == ["#glossary" if here else "10_training_in_a_nutshell.html#glossary"], name
 
 
 def test_every_internal_link_resolves(site):
@@ -293,7 +293,7 @@ def test_nothing_is_loaded_from_another_host(site):
 
 
 def test_formulas_are_mathml(site):
-    article = _article(_page(site, "08_backpropagation"))
+    article = _article(_page(site, "09_backpropagation"))
     assert len(article.find_all("math")) >= 5, "08's formulas should be MathML"
     assert "\\sum" not in article.get_text(), "08 shows raw LaTeX"
 
@@ -475,7 +475,7 @@ def test_browser_next_and_previous_walk_the_series(served, browser_page):
     page.get_by_role("link", name="next →").first.click()
     expect(page).to_have_url(f"{served}/{LESSONS[1]}.html")
     page.locator("nav.glossary-link a").click()
-    expect(page).to_have_url(f"{served}/09_training_in_a_nutshell.html#glossary")
+    expect(page).to_have_url(f"{served}/10_training_in_a_nutshell.html#glossary")
     expect(page.locator("#glossary table")).to_be_in_viewport()
     page.screenshot(path=str(ARTIFACTS / "site-glossary.png"))
     assert not elsewhere, f"the site requested other hosts: {elsewhere}"

@@ -1,4 +1,4 @@
-"""Checkers for notebook 08, backpropagation: the chain rule by hand, a dense layer's
+"""Checkers for notebook 09, backpropagation: the chain rule by hand, a dense layer's
 backward pass, and the gradient of softmax cross-entropy.
 
 Shapes: N examples in a batch, D inputs of a layer, M outputs of a layer, C classes.

@@ -1,4 +1,4 @@
-"""Checkers for notebook 10, curvature: ``largest_eigenvalue`` written by the student, power
+"""Checkers for notebook 11, curvature: ``largest_eigenvalue`` written by the student, power
 iteration with a shift, given only a Hessian-vector product.
 
 The checker builds its own symmetric matrices H with known eigenvalues (some with a

@@ -1,4 +1,4 @@
-"""Checkers for notebook 11, the debugging clinic: does the student's repair of a patient
+"""Checkers for notebook 12, the debugging clinic: does the student's repair of a patient
 (a :class:`helpers.debugging.Loop` with one planted bug) now train as it should?
 
 The checker never trusts the answer's own numbers: it runs the repaired loop itself

@@ -1,4 +1,4 @@
-"""Checkers for notebook 09, training in a nutshell: the glossary quiz and assembling fit.
+"""Checkers for notebook 10, training in a nutshell: the glossary quiz and assembling fit.
 
 Shapes: N examples, D inputs, H hidden units, C classes, B examples in a batch.
 
@@ -177,7 +177,7 @@ def _numbers(questions) -> str:
 
 @answer_checker('your answers (a dict: question number → term, e.g. {1: "loss function"})')
 def check_glossary_quiz(answers) -> Feedback:
-    """The glossary quiz of notebook 09: ``answers`` maps question number → term.
+    """The glossary quiz of notebook 10: ``answers`` maps question number → term.
 
     Case, hyphens and common synonyms ("step size", "minibatch", "backprop", "SGD") do
     not matter. A question whose answer is ``...`` (the blank) counts as not answered;

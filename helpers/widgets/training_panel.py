@@ -352,7 +352,7 @@ def training_panel(
 
     x_train: (N, 784) float32 (or raw (N, 28, 28) uint8), y_train: (N,) int; the same for
     ``x_test, y_test``, the held-out images the panel measures on: pass the validation
-    split (as notebooks 06 and 09 do) and keep the test set for the very end. The first
+    split (as notebooks 06 and 10 do) and keep the test set for the very end. The first
     ``test_size`` of them are measured after every tick; the panel calls them validation
     images, and ``.validation_accuracy`` (also ``.test_accuracy``) holds the results.
     Controls: play (a Play widget: every tick runs ``Trainer.run(steps_per_tick)``; the

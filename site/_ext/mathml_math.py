@@ -1,7 +1,7 @@
 """Math on the course site as MathML, converted at build time: no MathJax, no script, no CDN.
 
 Sphinx's default math renderer loads MathJax from a CDN in every page, so the formulas of
-08_backpropagation would show as raw LaTeX on a page read offline. docutils converts LaTeX
+09_backpropagation would show as raw LaTeX on a page read offline. docutils converts LaTeX
 to MathML itself (``docutils.utils.math.latex2mathml``), and browsers draw MathML natively
 (Chromium ≥ 109, Firefox, Safari). A formula docutils cannot convert is a build warning,
 which ``make site`` (``-W``) turns into an error. docutils lacks amsmath's ``\\dots``; it is

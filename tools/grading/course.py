@@ -83,7 +83,7 @@ def read_lesson(path: Path) -> Lesson:
 
 
 def lessons(only: list[str] | None = None) -> list[Lesson]:
-    """The lessons with exercises (all ten, or those numbered in ``only``)."""
+    """The lessons with exercises (every one, or those numbered in ``only``)."""
     found = [read_lesson(p) for p in sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))]
     found = [lesson for lesson in found if lesson.exercises]
     if only:
