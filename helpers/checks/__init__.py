@@ -28,9 +28,11 @@ the visible verdict is Right and nothing the check relies on was replaced.
     sgd             steps per epoch, a chunked full gradient, one SGD epoch (05)
     learning_rate   a step on a parabola, a sweep's best rate, a descent step, the stable
                     limit of a quadratic (06, 07)
-    momentum        the momentum rule by hand and as a function, adam_step (07)
-    backprop        the chain rule, an input gradient, dense_backward, softmax's gradient (08)
-    glossary        the 17-term glossary quiz and fit assembled from its pieces (09)
+    momentum        the momentum rule by hand and as a function (07), adam_step (08)
+    backprop        the chain rule, an input gradient, dense_backward, softmax's gradient (09)
+    glossary        the 17-term glossary quiz and fit assembled from its pieces (10)
+    curvature       the largest eigenvalue by power iteration (11, a lab)
+    debugging       the debugging clinic's repairs (12, a lab)
 """
 
 from . import core as _core
