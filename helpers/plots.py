@@ -55,10 +55,13 @@ tritanopia, any two stay at least ΔE 10 apart in CAM02-UCS (tests/test_plots.py
 WRONG = PALETTE["vermillion"]
 PATH = PALETTE["orange"]
 MINIMUM = PALETTE["bluish green"]
-LANDSCAPE = "#1F77B4"  # the loss landscape's curve and contour lines
+LANDSCAPE = "#5A5A5A"
+"""The loss landscape's curve and contour lines (and a training loss): a neutral grey, no
+run's colour, ΔE ≥ 19 from each under the three simulated colour-vision deficiencies
+(tests/test_plots.py), 6.9:1 against white (WCAG asks 3:1 of a graph's lines)."""
 RUN_COLORS = tuple(PALETTE.values())
 """One colour per run, in order: ``plot_losses`` uses them, so pass ``color=RUN_COLORS[k]``
-to ``plot_trajectory`` to draw run k's path in the colour of its loss curve. (Blue lines
+to ``plot_trajectory`` to draw run k's path in the colour of its loss curve. (Grey lines
 are the landscape, a green star its minimum, vermillion a warning.)"""
 RUN_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "<")
 RUN_LINESTYLES = ("-", "--", "-.", ":")
@@ -337,7 +340,7 @@ def plot_landscape_2d(landscape, trajectory=None, ax=None, arrows: bool = False,
     ax = _new_axes(ax)
     xx, yy, losses = landscape_grid(landscape)
     levels = _log_levels(losses)
-    ax.contourf(xx, yy, losses, levels=levels, cmap="Blues_r", alpha=0.35)
+    ax.contourf(xx, yy, losses, levels=levels, cmap="Greys_r", alpha=0.15)
     ax.contour(xx, yy, losses, levels=levels, colors=LANDSCAPE, linewidths=0.6, alpha=0.7)
     if arrows:
         axes = [np.linspace(lo, hi, 15) for lo, hi in landscape.bounds]
@@ -618,6 +621,81 @@ def _axis_words(ax, which: str) -> str:
     return words + (" (log scale)" if scale == "log" else "")
 
 
+def _log_axis(line) -> bool:
+    axes = line.axes
+    return axes is not None and axes.get_yscale() == "log"
+
+
+TURN = 0.25
+"""An interior lowest (highest) value is a turn of the curve, said as "falls … then rises",
+when the curve, smoothed over a tenth of its points, lies there below (above) both its
+ends by at least this share of its range (in log units on a log axis): a U or a ∩. A
+smaller dip, such as a noisy loss's best step, is said as "lowest … at" after the fall."""
+
+
+def _centred_mean(values, half: int) -> np.ndarray:
+    """Mean over ``values[k − half : k + half + 1]`` (fewer at the ends), same length."""
+    if half < 1:
+        return values
+    csum = np.concatenate([[0.0], np.cumsum(values)])
+    k = np.arange(len(values))
+    lo, hi = np.maximum(k - half, 0), np.minimum(k + half + 1, len(values))
+    return (csum[hi] - csum[lo]) / (hi - lo)
+
+
+def _turns(scaled, least: float) -> list[int]:
+    """Indices of the interior lowest and highest values that are turns (see ``TURN``),
+    in order along the curve. scaled: (T,) finite, in the axis's units (log10 on a log
+    axis); least: the smallest difference that counts (2%)."""
+    half = len(scaled) // 20  # a window of a tenth of the points
+    trend = _centred_mean(scaled, half)
+    height = float(trend.max() - trend.min())
+    turns = []
+    for pick, sign in ((np.argmin, -1), (np.argmax, 1)):
+        k = int(pick(trend))
+        depth = min(sign * (trend[k] - trend[0]), sign * (trend[k] - trend[-1]))
+        if 0 < k < len(scaled) - 1 and depth >= max(TURN * height, least):
+            window = slice(max(k - half, 1), min(k + half + 1, len(scaled) - 1))
+            turns.append(window.start + int(pick(scaled[window])))  # the data's own extreme
+    return sorted(turns)
+
+
+def _curve_words(xs, ys, xname: str, log: bool = False) -> str:
+    """A curve's course from its data: where it starts and ends, through its lowest and
+    highest values where they are turns (a U: "falls from 144 at x −12 to 0 at x 0, then
+    rises to 144 at x 12"), else falls / rises / stays at about, with a notable dip or
+    peak named. xs, ys: finite (T,), T ≥ 2; log: drawn on a log y axis."""
+    if log and np.all(ys > 0):  # differences as the eye sees them: ratios
+        scaled, least = np.log10(ys), float(np.log10(1.02))
+    else:  # "about": within 2% of the curve's largest size
+        scaled, least = ys, 0.02 * max(float(np.max(np.abs(ys))), 1e-300)
+
+    def at(k):
+        return f"{_num(ys[k])} at {xname} {_num(xs[k])}"
+
+    turns = _turns(scaled, least)
+    if turns:
+        points = [0, *turns, len(ys) - 1]
+        legs = [
+            ("falls" if ys[b] < ys[a] else "rises")
+            + (f" from {at(a)}" if a == 0 else "")
+            + f" to {at(b)}"
+            for a, b in zip(points, points[1:], strict=False)
+        ]
+        return ", ".join(legs[:-1]) + ", then " + legs[-1]
+    end = len(ys) - 1
+    if abs(scaled[end] - scaled[0]) <= least:
+        words = f"stays at about {_num(ys[0])} from {xname} {_num(xs[0])} to {_num(xs[end])}"
+    else:
+        words = f"{'falls' if ys[end] < ys[0] else 'rises'} from {at(0)} to {at(end)}"
+    low, high = int(np.argmin(scaled)), int(np.argmax(scaled))
+    if 0 < low < end and scaled[low] < min(scaled[0], scaled[end]) - least:
+        words += f", lowest {at(low)}"
+    if 0 < high < end and scaled[high] > max(scaled[0], scaled[end]) + least:
+        words += f", highest {at(high)}"
+    return words
+
+
 def _line_words(line, name: str, xname: str, path: bool) -> str:
     x = np.asarray(line.get_xdata(), dtype=np.float64).ravel()
     y = np.asarray(line.get_ydata(), dtype=np.float64).ravel()
@@ -636,28 +714,7 @@ def _line_words(line, name: str, xname: str, path: bool) -> str:
         points = ", ".join(f"({_num(a)}, {_num(b)})" for a, b in zip(xs, ys, strict=True))
         words = f"{name}: {'point' if len(xs) == 1 else 'points'} at {points}"
     else:
-        first, last = ys[0], ys[-1]
-        span = max(abs(first), abs(last), 1e-300)
-        verb = (
-            "stays at about"
-            if abs(last - first) <= 0.02 * span
-            else ("falls" if last < first else "rises")
-        )
-        if verb == "stays at about":
-            words = (
-                f"{name}: stays at about {_num(first)} from {xname} {_num(xs[0])} to {_num(xs[-1])}"
-            )
-        else:
-            words = (
-                f"{name}: {verb} from {_num(first)} at {xname} {_num(xs[0])} "
-                f"to {_num(last)} at {xname} {_num(xs[-1])}"
-            )
-        k = int(np.argmin(ys))
-        if 0 < k < len(ys) - 1 and ys[k] < min(first, last) - 0.02 * span:
-            words += f", lowest {_num(ys[k])} at {xname} {_num(xs[k])}"
-        k = int(np.argmax(ys))
-        if 0 < k < len(ys) - 1 and ys[k] > max(first, last) + 0.02 * span:
-            words += f", highest {_num(ys[k])} at {xname} {_num(xs[k])}"
+        words = f"{name}: " + _curve_words(xs, ys, xname, _log_axis(line))
     if not ok[-1] and not path:  # the curve stops: a run that diverged
         words += f"; no finite value after {xname} {_num(xs[-1])} (it diverged)"
     return words

@@ -200,6 +200,8 @@ COLOUR_BLINDNESS = ["deuteranomaly", "protanomaly", "tritanomaly"]  # at severit
 DRAWN_TOGETHER = {
     "runs": plots.RUN_COLORS,  # up to seven curves of plot_losses, paths in their colours
     "landscape": (plots.LANDSCAPE, plots.PATH, plots.MINIMUM, plots.WRONG, "black"),
+    # runs' paths on a landscape in their loss curves' colours (06, 07, 08's explorers)
+    "landscape and runs": (plots.LANDSCAPE, *plots.RUN_COLORS),
 }
 MIN_DELTA_E = 10.0  # CAM02-UCS distance; tab10's orange/olive/brown were 4.5 apart
 
@@ -229,6 +231,34 @@ def test_colours_drawn_together_stay_apart_for_colour_blind_eyes(group, cvd_type
     assert distances[closest] >= MIN_DELTA_E, (
         f"{closest} are ΔE {distances[closest]:.1f} apart under {cvd_type}"
     )
+
+
+def _contrast_on_white(color, alpha=1.0) -> float:
+    """WCAG's contrast ratio of ``color`` (drawn with ``alpha`` over white) against white."""
+    rgb = alpha * np.array(matplotlib.colors.to_rgb(color)) + (1 - alpha)
+    linear = np.where(rgb <= 0.03928, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    return 1.05 / (float(linear @ [0.2126, 0.7152, 0.0722]) + 0.05)
+
+
+def test_the_landscape_is_a_grey_with_the_contrast_of_a_graph_line():
+    """WCAG 2.1 1.4.11 asks 3:1 of the lines a reader needs: the landscape's curve, and
+    its contour lines as drawn (with their transparency), against the white page."""
+    (curve,) = [
+        line
+        for line in plots.plot_landscape_1d(parabola).lines
+        if str(line.get_label()).startswith("loss =")
+    ]
+    r, g, b = matplotlib.colors.to_rgb(curve.get_color())
+    assert r == g == b  # neutral: no run's hue
+    assert _contrast_on_white(curve.get_color()) >= 3.0
+    contours = [
+        c
+        for c in plots.plot_landscape_2d(two_wells_2d).collections
+        if type(c).__name__ in ("QuadContourSet", "ContourSet") and not c.filled
+    ]
+    (lines,) = contours
+    color = lines.get_edgecolor()[0]
+    assert _contrast_on_white(color[:3], lines.get_alpha() or color[3]) >= 3.0
 
 
 def _has_number_from(text, values) -> bool:
@@ -347,3 +377,48 @@ print("ok", alt)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=root)
     assert done.stdout.startswith("ok"), done.stderr
     assert "falls from 2.3 at step 0 to 0.08 at step 2" in done.stdout
+
+
+_X = np.linspace(-12.0, 12.0, 241)
+_NOISE = np.exp(0.3 * np.random.default_rng(0).normal(size=241))  # a minibatch loss's scatter
+CURVES = {
+    # name: (y over _X, log y axis?, the curve's whole description)
+    "falling": (144 - 6 * _X, False, "falls from 216 at x -12 to 72 at x 12"),
+    "rising": (3 * _X, False, "rises from -36 at x -12 to 36 at x 12"),
+    "flat": (np.full_like(_X, 5.0), False, "stays at about 5 from x -12 to 12"),
+    "U": (_X**2, False, "falls from 144 at x -12 to 0 at x 0, then rises to 144 at x 12"),
+    "∩": (144 - _X**2, False, "rises from 0 at x -12 to 144 at x 0, then falls to 0 at x 12"),
+    "noisy falling": (  # its scatter is no turn: the dip and the peak are named as such
+        np.geomspace(2.3, 0.1, 241) * _NOISE,
+        True,
+        "falls from 2.39 at x -12 to 0.148 at x 12, lowest 0.0404 at x 11.8, "
+        "highest 3.14 at x -11.4",
+    ),
+    "U on a log axis (a loss that falls, then diverges)": (
+        np.concatenate([np.geomspace(100, 1e-3, 200), np.geomspace(1e-3, 1, 42)[1:]]),
+        True,
+        "falls from 100 at x -12 to 0.001 at x 7.9, then rises to 1 at x 12",
+    ),
+    "∩ and U (a sine)": (
+        np.sin(_X / 4),
+        False,
+        "falls from -0.141 at x -12 to -1 at x -6.3, rises to 1 at x 6.3, then falls to "
+        "0.141 at x 12",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CURVES))
+def test_a_curve_is_described_by_its_course(name):
+    """Where a curve starts and ends, and its interior lowest or highest value as a turn
+    ("falls …, then rises …") when it is one, whatever figure the curve is in."""
+    import matplotlib.pyplot as plt
+
+    y, log, says = CURVES[name]
+    fig, ax = plt.subplots()
+    ax.plot(_X, y, label="curve")
+    if log:
+        ax.set_yscale("log")
+    text = plots.describe(fig)
+    plt.close(fig)
+    assert f"curve: {says}." in text, text
