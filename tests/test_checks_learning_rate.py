@@ -1,16 +1,23 @@
-"""The checkers of notebook 06 (the last one also in 07), one answer battery per exercise:
-one step on the parabola, the sweep's best learning rate, gradient_descent_step and the
-largest stable learning rate. Each row is (answer, expected verdict, expected diagnosis);
-for every row the hidden test, helpers.checks.confirm, fails exactly when the verdict is
-not Right, so the visible check and the grade agree."""
+"""The checkers of notebook 06 (the largest stable learning rate also in 07), one answer
+battery per exercise: one step on the parabola, the sweep's best learning rate,
+gradient_descent_step, the largest stable learning rate and which runs have converged. Each
+row is (answer, expected verdict, expected diagnosis); for every row the hidden test,
+helpers.checks.confirm, fails exactly when the verdict is not Right, so the visible check and
+the grade agree."""
+
+import ast
+import re
+from pathlib import Path
 
 import battery
+import nbformat
 import numpy as np
 import pytest
 
 import helpers.checks
 from helpers.checks import (
     check_best_learning_rate,
+    check_converged_runs,
     check_gradient_descent_step,
     check_largest_stable_learning_rate,
     check_parabola_step,
@@ -282,3 +289,145 @@ def test_largest_stable_learning_rate_needs_a_quadratic(kwargs):
 def test_largest_stable_learning_rate_tampered(monkeypatch):
     _replace_allclose(monkeypatch)
     assert check_largest_stable_learning_rate(0.25, curvature=8).diagnosis == "tampered"
+
+
+# ------------------------------------------------ exercise 5: which runs have converged ----
+
+# The notebook's four runs: A settles low, B settles at the loss of guessing (ln 10), C is
+# still falling (it crawls), D grows (it diverges).
+RUNS = {
+    "A": [2.31, 1.02, 0.41, 0.16, 0.09, 0.08, 0.09, 0.08],
+    "B": [2.48, 2.31, 2.303, 2.302, 2.303, 2.303, 2.302, 2.303],
+    "C": [2.31, 2.12, 1.94, 1.77, 1.61, 1.46, 1.32, 1.19],
+    "D": [2.31, 2.6, 4.1, 9.5, 27, 88, 270, 800],
+}
+
+CONVERGED = [
+    ("a set", {"A", "B"}, True, ""),
+    ("a list, lower case", ["b", "a"], True, ""),
+    ("a tuple", ("A", "B"), True, ""),
+    ("a frozenset", frozenset("AB"), True, ""),
+    ("one string", "AB", True, ""),
+    ("a string with commas", "a, b", True, ""),
+    ("a string with braces", "{'A', 'B'}", True, ""),
+    ("a sentence", "A and B", True, ""),
+    ("an array of letters", np.array(["A", "B"]), True, ""),
+    ("a letter twice", ["A", "B", "a"], True, ""),
+    ("only the low one", {"A"}, False, "converged-means-low"),
+    ("the low one and the crawl", {"A", "C"}, False, "still-falling-counted"),
+    ("the crawl too", {"A", "B", "C"}, False, "still-falling-counted"),
+    ("the divergence too", {"A", "B", "D"}, False, "diverged-counted"),
+    ("every run", "ABCD", False, "diverged-counted"),
+    ("only the stuck one", {"B"}, False, "converged-left-out"),
+    ("none", set(), False, "converged-left-out"),
+    ("an empty string", "", False, "converged-left-out"),
+    ("a run that is not there", {"A", "E"}, False, "unknown-run"),
+    ("a word", "none", False, "unknown-run"),
+    ("a digit", "1", False, "unknown-run"),
+    ("numbers", [0, 1], False, "wrong-type"),
+    ("a number", 2, False, "wrong-type"),
+    ("a dict", {"A": True}, False, "wrong-type"),
+    ("True", True, False, "wrong-type"),
+    ("blank", ..., False, "blank"),
+    ("blank None", None, False, "blank"),
+]
+
+
+@pytest.mark.parametrize(
+    ("answer", "passed", "diagnosis"),
+    [r[1:] for r in CONVERGED],
+    ids=[r[0] for r in CONVERGED],
+)
+def test_converged_runs_battery(answer, passed, diagnosis):
+    result = check_converged_runs(answer, histories=RUNS)
+    assert (result.passed, result.diagnosis) == (passed, diagnosis), str(result)
+    assert result.answered is (diagnosis != "blank")
+    _agrees_with_the_hidden_test(result)
+
+
+def test_converged_runs_says_why():
+    right = check_converged_runs({"A", "B"}, histories=RUNS).message
+    assert "A at 0.08, B at 2.3" in right
+    assert "C is still going down; D grows" in right
+    assert "2.3" in check_converged_runs({"A"}, histories=RUNS).message
+    assert "1.61 → 1.19" in check_converged_runs({"A", "B", "C"}, histories=RUNS).message
+    assert "800" in check_converged_runs({"A", "B", "D"}, histories=RUNS).message
+
+
+# Other runs, to show the verdict is derived from the histories, not a stored key.
+OTHER_RUNS = {
+    "a": [2.3, 2.1, 1.9, 1.7, 1.5, 1.3],  # still falling
+    "b": [2.3, 0.9, 0.5, 0.5, 0.51, 0.5],  # settled
+    "c": [2.3, 0.7, 0.72, 0.71, float("nan"), float("nan")],  # blew up
+    "d": [2.3, 0.4, 1.5, 0.3, 1.6, 0.2],  # jumps about, ending low
+    "e": [2.3, 2.31, 2.3, 2.29, 2.3, 2.3],  # flat from the start: settled, at guessing
+}
+
+
+@pytest.mark.parametrize(
+    ("answer", "passed", "diagnosis"),
+    [
+        ({"B", "E"}, True, ""),
+        ({"b"}, False, "converged-means-low"),
+        ({"b", "e", "a"}, False, "still-falling-counted"),
+        ({"b", "e", "c"}, False, "diverged-counted"),
+        ({"b", "e", "d"}, False, "diverged-counted"),
+        ({"e"}, False, "converged-left-out"),
+        ("ABCDEF", False, "unknown-run"),
+    ],
+)
+def test_converged_runs_judges_the_histories_it_is_given(answer, passed, diagnosis):
+    result = check_converged_runs(answer, histories=OTHER_RUNS)
+    assert (result.passed, result.diagnosis) == (passed, diagnosis), str(result)
+    _agrees_with_the_hidden_test(result)
+
+
+def test_converged_runs_rule_and_messages_for_other_runs():
+    right = check_converged_runs("be", histories=OTHER_RUNS).message
+    assert "A is still going down; C blows up; D jumps about" in right
+    falling = {"x": [1.0, 0.99, 0.98, 0.97]}  # 1% of the start per step: 3% over the window
+    assert check_converged_runs("x", histories=falling).diagnosis == "still-falling-counted"
+    assert check_converged_runs(set(), histories=falling).passed
+    assert check_converged_runs("x", histories=falling, tolerance=0.05).passed
+    assert check_converged_runs("x", histories=falling, last=2).passed
+    assert check_converged_runs(set(), histories={"x": [1.0, 2.0]}, last=2).passed
+
+
+@pytest.mark.parametrize(
+    ("histories", "kwargs", "match"),
+    [
+        ([1.0, 2.0], {}, "dict"),
+        ({}, {}, "dict"),
+        ({"AB": [1, 1, 1, 1]}, {}, "one letter"),
+        ({1: [1, 1, 1, 1]}, {}, "one letter"),
+        ({"A": [1, 1, 1, 1], "a": [1, 1, 1, 1]}, {}, "two runs"),
+        ({"A": [1, 1, 1]}, {}, "at least 4"),
+        ({"A": [float("nan"), 1, 1, 1]}, {}, "first one finite"),
+        ({"A": [[1, 1], [1, 1]]}, {}, "at least 4"),
+        ({"A": [1, 1, 1, 1]}, {"last": 1}, "last"),
+        ({"A": [1, 1, 1, 1]}, {"tolerance": 0}, "tolerance"),
+    ],
+)
+def test_converged_runs_needs_histories(histories, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        check_converged_runs({"A"}, histories=histories, **kwargs)
+
+
+def test_converged_runs_tampered(monkeypatch):
+    _replace_allclose(monkeypatch)
+    assert check_converged_runs({"A", "B"}, histories=RUNS).diagnosis == "tampered"
+
+
+def test_the_notebook_shows_the_runs_it_checks():
+    """Exercise 5's question prints the runs its check cell judges, and they are RUNS."""
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "06_learning_rate.ipynb"
+    cells = {cell.id: cell.source for cell in nbformat.read(notebook, as_version=4).cells}
+    call = ast.parse(cells["converged-runs-check"].split("### BEGIN HIDDEN TESTS")[0])
+    keywords = {k.arg: k.value for k in call.body[0].value.keywords}
+    assert ast.literal_eval(keywords["histories"]) == RUNS
+    table = re.search(r"```\n(.*?)\n```", cells["converged-runs-prompt"], re.DOTALL).group(1)
+    shown = {}
+    for line in table.splitlines():
+        name, numbers = line.split(":")
+        shown[name.strip()] = [float(x) for x in numbers.split()]
+    assert shown == RUNS

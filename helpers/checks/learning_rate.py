@@ -1,6 +1,6 @@
 """Checkers for notebook 06, the learning rate: a step on a parabola, a sweep's best,
-one gradient-descent step, and the largest learning rate that still converges (also used
-by notebook 07, with momentum).
+one gradient-descent step, which runs of a few loss histories have converged, and the
+largest learning rate that still converges (also used by notebook 07, with momentum).
 
 Values are judged at the answer's precision (float64, or float32 at float32 precision).
 
@@ -11,6 +11,8 @@ a sweep has K learning rates.
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -34,6 +36,7 @@ from .core import (
 
 __all__ = [
     "check_best_learning_rate",
+    "check_converged_runs",
     "check_gradient_descent_step",
     "check_largest_stable_learning_rate",
     "check_parabola_step",
@@ -67,6 +70,14 @@ DIAGNOSES = {
     "not-positive": "A learning rate is a positive number.",
     "converges-not-largest": "A learning rate that converges, but not the largest one.",
     "diverges": "A learning rate above the limit: gradient descent diverges there.",
+    "converged-means-low": "A run whose loss settled high (at the loss of guessing) was left "
+    "out: converged means the loss stopped going down, not that it is low.",
+    "still-falling-counted": "A run whose loss is still going down (it crawls) was counted as "
+    "converged.",
+    "diverged-counted": "A run whose loss grows or jumps about (it diverges) was counted as "
+    "converged.",
+    "converged-left-out": "A run whose loss had settled low was left out of the converged ones.",
+    "unknown-run": "A letter that names none of the runs was given.",
 }
 
 
@@ -197,6 +208,189 @@ def check_best_learning_rate(choice, learning_rates, losses) -> Feedback:
         f"Look for the lowest point of the curve: try a {'larger' if smaller else 'smaller'} "
         "learning rate.",
         diagnosis="picked-too-small" if smaller else "picked-too-large",
+    )
+
+
+# ------------------------------------------------------ which runs converged ----
+
+# The check's rule for "converged" (notebook 06's definition: the loss has stopped going
+# down and stays where it is, up to the noise of batches): over the last CONVERGED_LAST
+# steps the loss is finite and moves within a band CONVERGED_TOLERANCE times the run's
+# first loss wide. Measured against the first loss, the scale of the whole run, so a run
+# that settles low (0.08) and one that settles at the loss of guessing (2.3) are judged
+# alike, and a run still falling by a few percent of its start per step is not settled.
+CONVERGED_LAST = 4
+CONVERGED_TOLERANCE = 0.02
+
+# What separates the letters of an answer typed as a string: "A, B", "{A B}", "A/B" (and
+# the word "and").
+_SEPARATORS = r"[\s,;/&+{}\[\]()'\"]+"
+
+
+def _histories(histories, last: int) -> dict[str, np.ndarray]:
+    """The loss histories by upper-case letter, each a (T,) float64 array (T >= last)."""
+    if not isinstance(histories, Mapping) or not histories:
+        raise UsageError("histories must be a dict of run letter -> list of losses.")
+    runs: dict[str, np.ndarray] = {}
+    for name, losses in histories.items():
+        if not (isinstance(name, str) and len(name) == 1 and name.isalpha()):
+            raise UsageError(f"each run is named by one letter, got {name!r}.")
+        key = name.upper()
+        if key in runs:
+            raise UsageError(f"two runs are named {key}.")
+        values = np.asarray(losses, dtype=np.float64)
+        if values.ndim != 1 or values.size < last or not np.isfinite(values[0]):
+            raise UsageError(
+                f"run {key}: a list of at least {last} losses, the first one finite, is needed."
+            )
+        runs[key] = values
+    return runs
+
+
+def _has_converged(losses: np.ndarray, last: int, tolerance: float) -> bool:
+    """The check's rule: the last ``last`` losses are finite and within a band
+    ``tolerance × |first loss|`` wide."""
+    window = losses[-last:]
+    if not np.all(np.isfinite(window)):
+        return False
+    return float(window.max() - window.min()) <= tolerance * abs(float(losses[0]))
+
+
+def _still_falling(losses: np.ndarray, last: int, tolerance: float) -> bool:
+    """A run that has not converged is still going down when its last ``last`` losses are
+    finite, end lower than they start, and never rise by more than the band
+    ``tolerance × |first loss|`` from one step to the next; otherwise it grows, blows up
+    or jumps about."""
+    window = losses[-last:]
+    if not np.all(np.isfinite(window)):
+        return False
+    rise = float(np.max(np.diff(window)))
+    return bool(window[-1] < window[0] and rise <= tolerance * abs(float(losses[0])))
+
+
+def _unsettled(losses: np.ndarray, last: int) -> str:
+    """How a run that has not converged and is not going down behaves at its end."""
+    window = losses[-last:]
+    if not np.all(np.isfinite(window)):
+        return "blows up"
+    return "grows" if np.all(np.diff(window) > 0) else "jumps about"
+
+
+def _pieces(answer) -> list[str] | None:
+    """The pieces of an answer that should each be run letters ("A", "ab"); None when the
+    answer is not letters (a string, or a set, list or tuple of strings)."""
+    if isinstance(answer, (str, np.str_)):
+        items = [answer]
+    elif isinstance(answer, np.ndarray):
+        items = answer.ravel().tolist()
+    elif isinstance(answer, (set, frozenset, list, tuple)):
+        items = list(answer)
+    else:
+        return None
+    if not all(isinstance(item, (str, np.str_)) for item in items):
+        return None
+    tokens = [token for item in items for token in re.split(_SEPARATORS, str(item))]
+    return [token for token in tokens if token and token.lower() != "and"]  # "A and B"
+
+
+def _join(names) -> str:
+    names = sorted(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+@answer_checker('the letters of the runs that converged, e.g. {"A"}')
+def check_converged_runs(
+    answer,
+    histories,
+    last: int = CONVERGED_LAST,
+    tolerance: float = CONVERGED_TOLERANCE,
+) -> Feedback:
+    """Which of the runs ``histories`` (run letter -> list of losses, one per step) have
+    converged: their loss has stopped going down and stays where it is, however high.
+
+    The truth comes from the histories by one rule (not a stored key): a run has converged
+    when its last ``last`` losses are finite and lie within ``tolerance`` × its first loss
+    of each other. ``answer``: the letters, as a set, list or tuple of letters or as one
+    string ("A, B" or "AB"), in either case; an empty set says that none has converged.
+    """
+    if not (isinstance(last, int) and last >= 2):
+        raise UsageError(f"last must be a whole number >= 2, got {last!r}.")
+    if not (isinstance(tolerance, (int, float)) and tolerance > 0):
+        raise UsageError(f"tolerance must be a number > 0, got {tolerance!r}.")
+    runs = _histories(histories, last)
+    converged = {k for k, losses in runs.items() if _has_converged(losses, last, tolerance)}
+    pieces = _pieces(answer)
+    if pieces is None:
+        return wrong(
+            f'expected the letters of the runs, such as {{"A", "B"}}, got {answer!r}.',
+            'Give a set of letters, e.g. {"A", "C"} (or set() if none has converged).',
+            diagnosis="wrong-type",
+        )
+    chosen: set[str] = set()
+    for piece in pieces:
+        letters = set(piece.upper())
+        if piece.isalpha() and letters <= set(runs):
+            chosen |= letters
+        else:
+            return wrong(
+                f"{piece!r} names none of the runs {_join(runs)}.",
+                'Answer with the letters of the runs that converged, e.g. {"A"}.',
+                diagnosis="unknown-run",
+            )
+
+    def level(k: str) -> str:
+        return f"{runs[k][-1]:.3g}"
+
+    falling = {k for k in set(runs) - converged if _still_falling(runs[k], last, tolerance)}
+    growing = set(runs) - converged - falling
+    if chosen == converged:
+        settled = (
+            f"{_join(converged)} {'has' if len(converged) == 1 else 'have'} converged: "
+            "the loss stopped going down and stays where it is ("
+            + ", ".join(f"{k} at {level(k)}" for k in sorted(converged))
+            + ", however high that is)."
+            if converged
+            else "none of the runs has converged."
+        )
+        others = [f"{k} is still going down" for k in sorted(falling)]
+        others += [f"{k} {_unsettled(runs[k], last)}" for k in sorted(growing)]
+        return right(settled + (" " + "; ".join(others) + "." if others else ""))
+    window = f"over the last {last} steps"
+    counted_growing = sorted(chosen & growing)
+    if counted_growing:
+        k = counted_growing[0]
+        losses = runs[k]
+        return wrong(
+            f"{k} has not converged: its loss {_unsettled(losses, last)} {window} "
+            f"({', '.join(f'{x:.3g}' for x in losses[-last:])}).",
+            "A loss that grows or jumps about has not settled: that run diverges.",
+            diagnosis="diverged-counted",
+        )
+    counted_falling = sorted(chosen & falling)
+    if counted_falling:
+        k = counted_falling[0]
+        losses = runs[k]
+        return wrong(
+            f"{k} has not converged yet: its loss is still going down {window} "
+            f"({losses[-last]:.3g} → {losses[-1]:.3g}).",
+            "A run that crawls is still going down, however slowly: converged means the loss "
+            "has stopped going down.",
+            diagnosis="still-falling-counted",
+        )
+    left_out = sorted(converged - chosen, key=lambda k: runs[k][-1])
+    lowest_chosen = min((runs[k][-1] for k in chosen & converged), default=math.inf)
+    k = left_out[0]
+    if runs[k][-1] > lowest_chosen:
+        return wrong(
+            f"{k} has converged too: its loss stopped going down and stays at {level(k)}.",
+            "Converging says nothing about how low the loss is: a run can settle at the "
+            "loss of guessing.",
+            diagnosis="converged-means-low",
+        )
+    return wrong(
+        f"{k} has converged: its loss stopped going down and stays at {level(k)}.",
+        "Look at the last few losses of each run: which ones stay where they are?",
+        diagnosis="converged-left-out",
     )
 
 
