@@ -1,10 +1,13 @@
-"""The checkers of notebook 10: the glossary quiz and assembling fit from the pieces.
+"""The checkers of notebook 10: the glossary quiz, the steps at a decayed learning rate,
+and assembling fit from the pieces.
 
 One answer battery per exercise (right answers written several ways, every named mistake,
 blank, raising, endless, huge, package-shortcut and tampered answers): for each, the
 visible verdict, its diagnosis, and that the hidden test (``helpers.checks.confirm``)
 fails exactly when the verdict is not Right. Then the quiz's finer points.
 """
+
+import math
 
 import battery
 import numpy as np
@@ -15,6 +18,8 @@ from helpers.checks import (
     DIAGNOSES,
     GLOSSARY_QUIZ,
     Feedback,
+    UsageError,
+    check_decayed_steps,
     check_fit,
     check_glossary_quiz,
 )
@@ -168,6 +173,97 @@ def test_quiz_blank_is_not_answered_yet(answers):
     assert str(result).startswith("Not answered yet: fill in ")
 
 
+# ------------------------------------------------- steps at a decayed rate ----
+
+# The notebook's question: 10 epochs of 55,000 images in batches of 128, η = 0.01 divided
+# by 10 after epoch 6 and again after epoch 9; how many steps run at η = 0.001?
+SCHEDULE = dict(
+    num_examples=55000, batch_size=128, epochs=10, first_rate=0.01, decay_after=(6, 9),
+    factor=10, rate=0.001,
+)  # fmt: skip
+
+
+def _steps_at_rate_by_a_loop(num_examples, batch_size, epochs, first_rate, decay_after,
+                             factor, rate):  # fmt: skip
+    """Run the schedule step by step, as fit would, and count the steps taken at ``rate``."""
+    learning_rate, count = first_rate, 0
+    for epoch in range(1, epochs + 1):
+        for _ in range(0, num_examples, batch_size):  # one step per batch, the last smaller
+            count += math.isclose(learning_rate, rate)
+        if epoch in decay_after:
+            learning_rate /= factor
+    return count
+
+
+def test_the_notebooks_answer_is_what_a_loop_counts():
+    assert _steps_at_rate_by_a_loop(**SCHEDULE) == 1290 == 3 * 430
+    assert check_decayed_steps(1290, **SCHEDULE).passed
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        SCHEDULE,
+        {**SCHEDULE, "rate": 0.01},
+        {**SCHEDULE, "rate": 0.0001},
+        {**SCHEDULE, "num_examples": 60000, "batch_size": 100, "decay_after": (3,), "rate": 0.001},
+        {**SCHEDULE, "epochs": 30, "decay_after": (10, 20), "factor": 2, "rate": 0.0025},
+    ],
+)
+def test_decayed_steps_agree_with_a_loop(schedule):
+    assert check_decayed_steps(_steps_at_rate_by_a_loop(**schedule), **schedule).passed
+
+
+def test_decayed_steps_refuse_a_rate_the_schedule_never_runs():
+    with pytest.raises(UsageError):
+        check_decayed_steps(1290, **{**SCHEDULE, "rate": 0.005})
+
+
+def _decayed(answer):
+    """The check cell's call: the question's numbers as keyword literals."""
+    return check_decayed_steps(answer, **SCHEDULE)
+
+
+DECAYED = [
+    ("right", 1290, True, ""),
+    ("right, written 3 * 430", 3 * 430, True, ""),
+    ("right, ceil", 3 * math.ceil(55000 / 128), True, ""),
+    ("right, a float", 1290.0, True, ""),
+    ("right, numpy integer", np.int64(1290), True, ""),
+    ("floor instead of ceil", 3 * (55000 // 128), False, "floor-not-ceil"),
+    ("not rounded", 3 * 55000 / 128, False, "unrounded-steps"),
+    ("epochs, not steps", 3, False, "epochs-not-steps"),
+    ("examples, not steps", 3 * 55000, False, "examples-not-steps"),
+    ("epochs 6 to 9: one epoch too many", 4 * 430, False, "off-by-one-epoch"),
+    ("epochs 7 and 8: one epoch too few", 2 * 430, False, "off-by-one-epoch"),
+    ("one epoch's steps", 430, False, "one-epoch-steps"),
+    ("the steps at η = 0.01", 6 * 430, False, "other-rate-steps"),
+    ("every step of the run", 10 * 430, False, "all-steps"),
+    ("something else", 7, False, "other"),
+    ("text", "1290", False, "wrong-type"),
+    ("a list of two", [1290, 1], False, "wrong-type"),
+    ("a bool", True, False, "wrong-type"),
+    ("blank ...", ..., False, "blank"),
+    ("blank None", None, False, "blank"),
+    ("tampered", Tampered(1290), False, "tampered"),
+    ("a checker replaced earlier", CheckerReplaced(1290, "check_fit"), False, "tampered"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("description", "answer", "passed", "diagnosis"),
+    DECAYED,
+    ids=[row[0] for row in DECAYED],
+)
+def test_decayed_steps(description, answer, passed, diagnosis, monkeypatch):
+    result = judge(_decayed, description, answer, passed, diagnosis, monkeypatch)
+    assert passed or result.hint or diagnosis == "blank"
+
+
+def test_decayed_steps_right_names_the_epochs():
+    assert "epochs 7 to 9" in _decayed(1290).message
+
+
 # ------------------------------------------------------------ assembling fit ----
 
 
@@ -299,9 +395,9 @@ def test_a_trainer_with_momentum_still_trains_outside_a_check():
 def test_every_diagnosis_of_this_lesson_is_listed():
     from helpers.checks import glossary
 
-    for row in QUIZ + FIT:
+    for row in QUIZ + DECAYED + FIT:
         assert row[3] == "" or row[3] in DIAGNOSES, row
     assert set(glossary.DIAGNOSES) <= set(DIAGNOSES)
-    named = {row[3] for row in QUIZ + FIT}
+    named = {row[3] for row in QUIZ + DECAYED + FIT}
     assert set(glossary.DIAGNOSES) <= named, set(glossary.DIAGNOSES) - named  # none is dead
     assert all(text.endswith(".") for text in glossary.DIAGNOSES.values())

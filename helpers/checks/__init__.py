@@ -30,7 +30,8 @@ the visible verdict is Right and nothing the check relies on was replaced.
                     limit of a quadratic (06, 07)
     momentum        the momentum rule by hand and as a function (07), adam_step (08)
     backprop        the chain rule, an input gradient, dense_backward, softmax's gradient (09)
-    glossary        the 17-term glossary quiz and fit assembled from its pieces (10)
+    glossary        the 17-term glossary quiz, steps at a decayed learning rate, fit
+                    assembled from its pieces (10)
     curvature       the largest eigenvalue by power iteration (11, a lab)
     debugging       the debugging clinic's repairs (12, a lab)
 """

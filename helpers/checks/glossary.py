@@ -1,4 +1,5 @@
-"""Checkers for notebook 10, training in a nutshell: the glossary quiz and assembling fit.
+"""Checkers for notebook 10, training in a nutshell: the glossary quiz, the steps a
+learning-rate schedule runs at one rate, and assembling fit.
 
 Shapes: N examples, D inputs, H hidden units, C classes, B examples in a batch.
 
@@ -7,6 +8,7 @@ Every verdict carries a diagnosis, a stable id listed in :data:`DIAGNOSES`.
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -18,15 +20,18 @@ from ..train import fit
 from .core import (
     Feedback,
     Mistake,
+    UsageError,
     answer_checker,
+    as_number,
     check_implementation,
     is_blank,
+    not_a_number,
     not_answered,
     right,
     wrong,
 )
 
-__all__ = ["GLOSSARY_QUIZ", "check_fit", "check_glossary_quiz"]
+__all__ = ["GLOSSARY_QUIZ", "check_decayed_steps", "check_fit", "check_glossary_quiz"]
 
 # id -> what to re-teach (merged into helpers.checks.DIAGNOSES for the grade report).
 DIAGNOSES: dict[str, str] = {
@@ -35,6 +40,21 @@ DIAGNOSES: dict[str, str] = {
     "wrong-terms": "Glossary quiz: some answers are not the term the description names.",
     "unanswered-questions": "Glossary quiz: the answers given are right, but some questions "
     "were left blank.",
+    "floor-not-ceil": "Steps at a decayed rate: the last, smaller batch of each epoch was "
+    "left out (N // B steps per epoch instead of ceil(N / B)).",
+    "epochs-not-steps": "Steps at a decayed rate: the answer counts epochs, not steps "
+    "(one epoch is ceil(N / B) steps).",
+    "examples-not-steps": "Steps at a decayed rate: the answer counts examples, not steps "
+    "(one step takes a whole batch).",
+    "unrounded-steps": "Steps at a decayed rate: N / B was not rounded up to whole steps.",
+    "off-by-one-epoch": "Steps at a decayed rate: one epoch too many or too few at that rate: "
+    "the epoch after which the rate drops still runs at the old rate.",
+    "other-rate-steps": "Steps at a decayed rate: the steps at another learning rate of the "
+    "schedule were counted.",
+    "one-epoch-steps": "Steps at a decayed rate: the steps of a single epoch, though the rate "
+    "holds for several epochs.",
+    "all-steps": "Steps at a decayed rate: every step of the run was counted, not only "
+    "those at the rate asked about.",
     "not-shuffled": "my_fit took the batches in the order of the data; fit shuffles every epoch.",
     "shuffled-once": "my_fit shuffled once before training instead of at the start of every epoch.",
     "shuffled-in-place": "my_fit reshuffled the previous epoch's order (rng.shuffle) instead "
@@ -223,6 +243,105 @@ def check_glossary_quiz(answers) -> Feedback:
         f"{right_count} of {len(GLOSSARY_QUIZ)} right; " + "; ".join(parts) + ".",
         hint,
         diagnosis=diagnosis,
+    )
+
+
+# ------------------------------------------- steps at a decayed rate ----
+
+
+def _rate_of_each_epoch(epochs, first_rate, decay_after, factor) -> list[float]:
+    """η of epochs 1, 2, …, epochs: first_rate, divided by factor after each epoch listed
+    in decay_after (step decay)."""
+    return [first_rate / factor ** sum(e > d for d in decay_after) for e in range(1, epochs + 1)]
+
+
+def _epochs_at(rates, rate) -> int:
+    return sum(math.isclose(r, rate, rel_tol=1e-9) for r in rates)
+
+
+@answer_checker("the number of steps at that learning rate")
+def check_decayed_steps(
+    steps,
+    *,
+    num_examples: int = 55000,
+    batch_size: int = 128,
+    epochs: int = 10,
+    first_rate: float = 0.01,
+    decay_after: tuple[int, ...] = (6, 9),
+    factor: float = 10,
+    rate: float = 0.001,
+) -> Feedback:
+    """Steps that run at learning rate ``rate`` when ``epochs`` epochs of ceil(N / B) steps
+    start at ``first_rate`` and divide it by ``factor`` after each epoch in ``decay_after``.
+    """
+    rates = _rate_of_each_epoch(epochs, first_rate, decay_after, factor)
+    count = _epochs_at(rates, rate)
+    if count == 0:
+        raise UsageError(f"no epoch of this schedule runs at η = {rate:g}: {rates}")
+    per_epoch = math.ceil(num_examples / batch_size)
+    expected = count * per_epoch
+    value = as_number(steps)
+    if value is None:
+        return not_a_number("the number of steps", steps)
+    first = rates.index(next(r for r in rates if math.isclose(r, rate, rel_tol=1e-9))) + 1
+    where = f"epochs {first} to {first + count - 1}" if count > 1 else f"epoch {first}"
+    if value == expected:
+        return right(f"{expected} steps: {where} run at η = {rate:g}, {per_epoch} steps each.")
+    others = {_epochs_at(rates, r) * per_epoch for r in set(rates) if not math.isclose(r, rate)}
+    if value == count * (num_examples // batch_size):
+        return wrong(
+            f"{value:.0f} leaves out the last, smaller batch of each epoch.",
+            f"{num_examples:,} / {batch_size} is not a whole number: how many steps does one "
+            "epoch take?",
+            diagnosis="floor-not-ceil",
+        )
+    if math.isclose(value, count * num_examples / batch_size, rel_tol=1e-9):
+        return wrong(
+            f"{value:g} is not a whole number of steps.",
+            "Each step takes one whole batch; the examples left over make one more, smaller batch.",
+            diagnosis="unrounded-steps",
+        )
+    if value == count:
+        return wrong(
+            f"{value:.0f} is the number of epochs at η = {rate:g}; the question asks for steps.",
+            "How many steps does one epoch take?",
+            diagnosis="epochs-not-steps",
+        )
+    if value == count * num_examples:
+        return wrong(
+            f"{value:,.0f} counts examples; one step takes a whole batch of them.",
+            "How many steps does one epoch take?",
+            diagnosis="examples-not-steps",
+        )
+    boundary = first - 1 if first > 1 else decay_after[0]
+    if value in ((count - 1) * per_epoch, (count + 1) * per_epoch):
+        return wrong(
+            f"{value:.0f} is {value / per_epoch:.0f} epochs of steps: one epoch off.",
+            f"Write η next to each epoch 1 to {epochs}: dividing after epoch {boundary} "
+            f"means epoch {boundary} still runs at the old rate.",
+            diagnosis="off-by-one-epoch",
+        )
+    if value == per_epoch:
+        return wrong(
+            f"{value:.0f} is the steps of one epoch; η = {rate:g} holds for more than one.",
+            "Which epochs run at this rate?",
+            diagnosis="one-epoch-steps",
+        )
+    if value in others:
+        return wrong(
+            f"{value:.0f} is the count of steps at another learning rate of the schedule.",
+            f"Write η next to each epoch 1 to {epochs}: which epochs run at η = {rate:g}?",
+            diagnosis="other-rate-steps",
+        )
+    if value == epochs * per_epoch:
+        return wrong(
+            f"{value:.0f} is every step of the run.",
+            f"Count only the epochs that run at η = {rate:g}.",
+            diagnosis="all-steps",
+        )
+    return wrong(
+        f"{value:g} is not the number of steps at η = {rate:g}.",
+        "Steps per epoch, times the number of epochs that run at this rate.",
     )
 
 
