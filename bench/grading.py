@@ -5,12 +5,14 @@
 
 The class is built from the course's own answers (tools/grading/sample.py): students in
 turn hand in the worked answers, every other exercise worked, and the blank student
-edition. It is graded exactly as ``make grade`` grades (tools/grading: nbgrader
-generate_assignment, one autograde process per student, each kernel sandboxed), into a
-temporary folder. Printed: the wall time of the course build and of the grading, seconds
-per notebook (median and max, nbgrader's start included), the peak resident memory of each
-kernel and of each student's nbgrader process (VmHWM, sampled every 0.5 s), and any
-exercise that was not graded as expected. Every number is measured when it is printed.
+edition. It is graded exactly as ``make grade`` grades (tools/grading: one nbgrader
+generate_assignment for every lesson, one autograde process per student, each kernel
+sandboxed), into a temporary folder. Printed: the wall time of the course build and of the
+grading, seconds per notebook (median and max: the kernel's start, the notebook's run and
+nbgrader's work on it; not the start of the nbgrader process, paid once per student), the
+peak resident memory of each kernel and of each student's nbgrader process (VmHWM, sampled
+every 0.5 s), and any exercise that was not graded as expected. Every number is measured
+when it is printed.
 """
 
 from __future__ import annotations
@@ -92,7 +94,8 @@ def format_grading(result: dict) -> str:
     lines = [
         f"Grading {result['students']} students x {result['lessons']} lessons "
         f"({result['notebooks']} notebooks, {result['jobs']} students at once)",
-        f"  course built (generate_assignment) in {result['build_seconds']:.0f} s",
+        f"  course built (one generate_assignment, {result['lessons']} lessons) "
+        f"in {result['build_seconds']:.0f} s",
         f"  graded in {result['grading_seconds']:.0f} s ({result['grading_seconds'] / 60:.1f} min)",
         f"  seconds per notebook: median {s['median']:.1f}, max {s['max']:.1f}",
         f"  kernel peak memory (MiB): median {k['median']:.0f}, max {k['max']:.0f}",

@@ -174,10 +174,14 @@ def nbgrader(args: list[str], cwd: Path, env: dict | None = None, timeout: float
 
 
 def build_course(course: Path, chosen: list[Lesson], env: dict) -> None:
-    """source/lessonNN from the instructor edition, then ``nbgrader generate_assignment``.
+    """source/lessonNN from the instructor edition, then one ``nbgrader generate_assignment``
+    for every lesson at once.
 
     The gradebook then holds every check cell as the instructor wrote it (with its hidden
-    tests); release/ holds what students get (the student edition's cells).
+    tests); release/ holds what students get (the student edition's cells). One process for
+    all lessons: most of a ``generate_assignment`` is its start (importing nbformat's
+    validator, and ``alembic heads`` in a subprocess for a new gradebook), seconds that
+    one process per lesson paid again for every lesson.
     """
     if course.exists():
         shutil.rmtree(course)
@@ -187,11 +191,22 @@ def build_course(course: Path, chosen: list[Lesson], env: dict) -> None:
         folder = course / "source" / lesson.assignment
         folder.mkdir(parents=True)
         shutil.copy(lesson.path, folder / lesson.path.name)
-        done = nbgrader(["generate_assignment", lesson.assignment, "--force"], course, env)
-        if done.returncode != 0:
-            raise RuntimeError(
-                f"nbgrader generate_assignment {lesson.assignment} failed:\n{done.stderr[-2000:]}"
-            )
+    if not chosen:
+        return
+    # nbgrader reads the assignment id as a glob (source/./lesson*), as autograde does.
+    assignments = "lesson*" if len(chosen) > 1 else chosen[0].assignment
+    done = nbgrader(["generate_assignment", assignments, "--force"], course, env)
+    missing = [
+        lesson.assignment
+        for lesson in chosen
+        if not (course / "release" / lesson.assignment / lesson.path.name).is_file()
+    ]
+    if done.returncode != 0 or missing:
+        raise RuntimeError(
+            f"nbgrader generate_assignment {assignments} failed"
+            + (f" (no release of {', '.join(missing)})" if missing else "")
+            + f":\n{done.stderr[-2000:]}"
+        )
 
 
 def restore_check_cells(submitted: Path, lesson: Lesson, course: Path, target: Path) -> list[str]:
