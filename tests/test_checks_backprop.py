@@ -3,6 +3,9 @@ several ways, every named mistake, blank, raising, endless, huge, package-shortc
 tampered answers. For each: the visible verdict, its diagnosis, and that the hidden test
 (``helpers.checks.confirm``) fails exactly when the verdict is not Right."""
 
+import types
+import warnings
+
 import battery
 import numpy as np
 import pytest
@@ -14,6 +17,7 @@ from helpers.checks import (
     check_chain_rule,
     check_dense_backward,
     check_input_gradient,
+    check_log_sum_exp,
     check_softmax_cross_entropy_grad,
 )
 from helpers.layers import Dense, softmax
@@ -315,12 +319,127 @@ def test_softmax_cross_entropy_grad(description, answer, passed, diagnosis, monk
     assert "(p − one_hot) / N" not in result.hint
 
 
+# ------------------------------------------------------------------ log-sum-exp ----
+
+
+def _lse(z):
+    m = z.max(axis=-1, keepdims=True)  # (B, 1)
+    return m[:, 0] + np.log(np.exp(z - m).sum(axis=-1))
+
+
+def _lse_loop(z):
+    out = []
+    for row in z:
+        m = max(row)
+        out.append(m + np.log(sum(np.exp(v - m) for v in row)))
+    return np.array(out)
+
+
+def _lse_column(z):  # keepdims all the way: a (B, 1) column
+    m = z.max(axis=1, keepdims=True)
+    return m + np.log(np.exp(z - m).sum(axis=1, keepdims=True))
+
+
+def _lse_in_place(z):
+    m = z.max(axis=-1, keepdims=True)
+    z -= m
+    np.exp(z, out=z)
+    return m[:, 0] + np.log(z.sum(axis=-1))
+
+
+def _lse_float32(z):
+    return _lse(z.astype(f32))
+
+
+# A stand-in for scipy.special.logsumexp (scipy is not installed here): a function named
+# logsumexp in a module of the scipy package, which is how the checker recognises it.
+_scipy = types.ModuleType("scipy.special._logsumexp")
+exec(  # noqa: S102 - defines the stand-in inside the module
+    "import numpy as np\n"
+    "def logsumexp(a, axis=None):\n"
+    "    m = np.max(a, axis=axis, keepdims=True)\n"
+    "    return np.squeeze(m + np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True)), axis)\n",
+    _scipy.__dict__,
+)
+
+
+def _naive(z):
+    return np.log(np.exp(z).sum(axis=-1))
+
+
+LOG_SUM_EXP = [
+    ("right, vectorised", _lse, True, ""),
+    ("right, loop over rows", _lse_loop, True, ""),
+    ("right, a (B, 1) column", _lse_column, True, ""),
+    ("right, in place", _lse_in_place, True, ""),
+    ("right, float32", _lse_float32, True, ""),
+    ("right, a list", lambda z: list(_lse(z)), True, ""),
+    ("right, np.logaddexp.reduce", lambda z: np.logaddexp.reduce(z, axis=-1), True, ""),
+    ("blank ...", ..., False, "blank"),
+    ("blank None", None, False, "blank"),
+    ("blank stub", _blank, False, "blank"),
+    ("not a function", "logsumexp", False, "wrong-type"),
+    ("no shift", _naive, False, "overflow"),
+    ("no shift, float32", lambda z: _naive(z.astype(f32)), False, "overflow"),
+    ("shifted by the mean", lambda z: z.mean(-1) + _naive(z - z.mean(-1, keepdims=True)),
+     False, "overflow"),
+    ("max not added back", lambda z: _naive(z - z.max(-1, keepdims=True)), False,
+     "max-not-added-back"),
+    ("over the batch axis", lambda z: z.max(0) + _naive((z - z.max(0)).T), False,
+     "wrong-axis"),
+    ("over all elements", lambda z: z.max() + np.log(np.exp(z - z.max()).sum()), False,
+     "wrong-axis"),
+    ("no keepdims", lambda z: z.max(-1) + _naive(z - z.max(-1)), False, "no-keepdims"),
+    ("shifted by the minimum", lambda z: z.min(-1) + _naive(z - z.min(-1, keepdims=True)),
+     False, "shifted-by-min"),
+    ("shifted by the batch's maximum", lambda z: z.max() + _naive(z - z.max()), False,
+     "global-max"),
+    ("other", lambda z: 2 * _lse(z), False, "other"),
+    ("raises", _raises, False, "raised"),
+    ("endless loop", _endless, False, "timeout"),
+    ("huge allocation", _huge, False, "out-of-memory"),
+    ("scipy's logsumexp", lambda z: _scipy.logsumexp(z, axis=-1), False, "package-shortcut"),
+    ("tampered", Tampered(_lse), False, "tampered"),
+    ("tampers while it runs", tampering(_lse), False, "tampered"),
+    ("a checker replaced earlier", CheckerReplaced(_lse), False, "tampered"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("description", "answer", "passed", "diagnosis"),
+    LOG_SUM_EXP,
+    ids=[row[0] for row in LOG_SUM_EXP],
+)
+def test_log_sum_exp(description, answer, passed, diagnosis, monkeypatch):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # the verdict says it, numpy does not
+        judge(check_log_sum_exp, description, answer, passed, diagnosis, monkeypatch)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_log_sum_exp_right_for_other_seeds(seed):
+    assert check_log_sum_exp(_lse, seed=seed).passed
+    assert check_log_sum_exp(_naive, seed=seed).diagnosis == "overflow"
+
+
+def test_log_sum_exp_shortcut_names_scipy():
+    result = check_log_sum_exp(lambda z: _scipy.logsumexp(z, axis=-1))
+    assert "write log_sum_exp yourself" in result.message and "scipy" in result.message
+
+
+def test_log_sum_exp_refuses_the_real_scipy():
+    special = pytest.importorskip("scipy.special", reason="scipy is not a dependency")
+    result = check_log_sum_exp(lambda z: special.logsumexp(z, axis=-1))
+    assert result.diagnosis == "package-shortcut", str(result)
+
+
 def test_every_diagnosis_of_this_lesson_is_listed():
     from helpers.checks import backprop
 
-    for row in CHAIN_RULE + INPUT_GRADIENT + DENSE_BACKWARD + SOFTMAX_GRAD:
+    rows = CHAIN_RULE + INPUT_GRADIENT + DENSE_BACKWARD + SOFTMAX_GRAD + LOG_SUM_EXP
+    for row in rows:
         assert row[3] == "" or row[3] in DIAGNOSES, row
     assert set(backprop.DIAGNOSES) <= set(DIAGNOSES)
-    named = {row[3] for row in CHAIN_RULE + INPUT_GRADIENT + DENSE_BACKWARD + SOFTMAX_GRAD}
+    named = {row[3] for row in rows}
     assert set(backprop.DIAGNOSES) <= named, set(backprop.DIAGNOSES) - named  # none is dead
     assert all(text.endswith(".") for text in backprop.DIAGNOSES.values())

@@ -29,7 +29,8 @@ the visible verdict is Right and nothing the check relies on was replaced.
     learning_rate   a step on a parabola, a sweep's best rate, a descent step, the stable
                     limit of a quadratic (06, 07)
     momentum        the momentum rule by hand and as a function (07), adam_step (08)
-    backprop        the chain rule, an input gradient, dense_backward, softmax's gradient (09)
+    backprop        the chain rule, an input gradient, dense_backward, softmax's gradient,
+                    a log-sum-exp that does not overflow (09)
     glossary        the 17-term glossary quiz, steps at a decayed learning rate, fit
                     assembled from its pieces (10)
     curvature       the largest eigenvalue by power iteration (11, a lab)

@@ -1,5 +1,6 @@
 """Checkers for notebook 09, backpropagation: the chain rule by hand, a dense layer's
-backward pass, and the gradient of softmax cross-entropy.
+backward pass, the gradient of softmax cross-entropy, and a log-sum-exp that does not
+overflow.
 
 Shapes: N examples in a batch, D inputs of a layer, M outputs of a layer, C classes.
 
@@ -8,11 +9,15 @@ Every verdict carries a diagnosis, a stable id listed in :data:`DIAGNOSES`.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from ..layers import Dense, softmax
 from ..losses import softmax_cross_entropy
 from .core import (
+    RIGHT,
+    RIGHT_FLOAT32,
     Feedback,
     Mistake,
     answer_checker,
@@ -31,6 +36,7 @@ __all__ = [
     "check_chain_rule",
     "check_dense_backward",
     "check_input_gradient",
+    "check_log_sum_exp",
     "check_softmax_cross_entropy_grad",
 ]
 
@@ -50,8 +56,8 @@ DIAGNOSES: dict[str, str] = {
     "bias-not-summed": "The bias gradient was dout itself, (N, M), not summed over the batch.",
     "averaged-not-summed": "The bias gradient averaged dout over the batch; dout already "
     "carries the 1/N of the mean loss, so it is the sum.",
-    "wrong-axis": "A sum or softmax ran over the wrong axis (over the classes instead of the "
-    "batch, or over the batch instead of each row).",
+    "wrong-axis": "A sum, softmax or log-sum-exp ran over the wrong axis (over the classes "
+    "instead of the batch, over the batch instead of each row, or over all elements).",
     "divided-by-n-twice": "The kernel gradient was divided by N again; dout already "
     "carries the 1/N of the mean loss.",
     "transposed-kernel-gradient": "The kernel gradient was transposed (dout.T @ x is (M, D), "
@@ -63,8 +69,16 @@ DIAGNOSES: dict[str, str] = {
     "divided-by-classes": "The gradient was divided by the number of classes C, not by the "
     "batch size N.",
     "logits-not-probabilities": "The logits were used as if they were probabilities: no softmax.",
-    "no-keepdims": "softmax divided by the row sums without keepdims, so each column was "
-    "divided by the wrong row's sum.",
+    "no-keepdims": "A row's sum (softmax) or maximum (log-sum-exp) was taken without "
+    "keepdims, so each column was combined with the wrong row's value.",
+    "overflow": "log-sum-exp gave inf or nan for logits like ±1000: exp overflowed (or "
+    "underflowed to log 0) because the row maximum was not subtracted first.",
+    "max-not-added-back": "log-sum-exp subtracted the row maximum m but did not add it back: "
+    "log Σ exp(z − m) without the m.",
+    "shifted-by-min": "log-sum-exp shifted each row by its minimum, not its maximum: exp still "
+    "overflows when a row spans a wide range.",
+    "global-max": "log-sum-exp shifted by the largest logit of the whole batch, not of each "
+    "row: a row far below it underflows to log 0 = −inf.",
 }
 
 
@@ -426,3 +440,210 @@ def check_softmax_cross_entropy_grad(softmax_cross_entropy_grad, seed: int = 0) 
         hint="Three parts: probabilities row by row, the one-hot rows of the labels, and "
         "the mean over the batch.",
     )
+
+
+# ------------------------------------------------------------ log-sum-exp ----
+
+
+def _log_sum_exp_reference(logits):
+    """log Σ_c exp(logits[b, c]) per row, in float64, shifted by each row's maximum."""
+    z = np.asarray(logits, dtype=np.float64)
+    m = z.max(axis=-1, keepdims=True)  # (B, 1)
+    return m[:, 0] + np.log(np.exp(z - m).sum(axis=-1))  # (B,)
+
+
+def _quietly(compute):
+    """``compute`` with numpy's overflow, underflow and invalid-value warnings silenced."""
+
+    def quiet(*args):
+        with np.errstate(all="ignore"):
+            return compute(*args)
+
+    return quiet
+
+
+def _no_keepdims(z):
+    """The row max without keepdims: (B, C) − (B,) lines up only when B == C, and then
+    shifts column j by row j's maximum."""
+    if z.shape[0] != z.shape[1]:
+        return np.full(0, np.nan)  # the student's version raises: nothing to compare
+    m = z.max(axis=-1)
+    return m + np.log(np.exp(z - m).sum(axis=-1))
+
+
+LOG_SUM_EXP_MISTAKES = [
+    Mistake(
+        _quietly(lambda z: np.log(np.exp(z - z.max(-1, keepdims=True)).sum(-1))),
+        "you subtracted each row's maximum m but did not add it back.",
+        "log Σ exp(z) = m + log Σ exp(z − m): the shift has to come back out.",
+        "max-not-added-back",
+    ),
+    Mistake(
+        _quietly(lambda z: z.max(0) + np.log(np.exp(z - z.max(0)).sum(0))),
+        "your log-sum-exp runs down the columns (over the batch), not along each row.",
+        "One number per row: reduce over the last axis, the classes.",
+        "wrong-axis",
+    ),
+    Mistake(
+        _quietly(lambda z: z.max() + np.log(np.exp(z - z.max()).sum())),
+        "your log-sum-exp reduces over all the logits at once: one number for the batch.",
+        "One number per row: reduce over the last axis, the classes.",
+        "wrong-axis",
+    ),
+    Mistake(
+        _quietly(_no_keepdims),
+        "your row maximum lost its axis (no keepdims), so each column was shifted by "
+        "another row's maximum.",
+        "Keep the maximum as a (B, 1) column so that it lines up with its own row.",
+        "no-keepdims",
+    ),
+]
+
+# Mistakes that are right on moderate logits and give inf or -inf on the huge ones: named
+# by where the infinities fall (the core cannot compare inf with inf).
+LOG_SUM_EXP_OVERFLOWS = [
+    (
+        _quietly(lambda z: z.min(-1) + np.log(np.exp(z - z.min(-1, keepdims=True)).sum(-1))),
+        "your log-sum-exp gives inf for a row that spans −1000 to 1000: you shifted by each "
+        "row's minimum, so exp still sees exponents up to 2000.",
+        "Shift by the row's maximum: then every exponent is at most 0.",
+        "shifted-by-min",
+    ),
+    (
+        _quietly(lambda z: z.max() + np.log(np.exp(z - z.max()).sum(-1))),
+        "your log-sum-exp gives −inf for a row of logits near −1000: you shifted by the "
+        "largest logit of the whole batch, so that row's exp underflows to 0.",
+        "Shift each row by its own maximum (axis=-1, keepdims=True).",
+        "global-max",
+    ),
+    (
+        _quietly(lambda z: np.log(np.exp(z).sum(-1))),
+        "your log-sum-exp gives inf or −inf for logits like ±1000: exp(1000) overflows and "
+        "exp(−1000) underflows to 0.",
+        "Subtract each row's maximum m before exp, and add m back after the log.",
+        "overflow",
+    ),
+]
+
+SHORTCUTS = {"logsumexp", "reduce_logsumexp"}  # scipy.special's, tf.math's
+
+
+def _same_values(got, guess, tolerance: float) -> bool:
+    """The same shape, the same inf, -inf and nan in the same places, and the finite
+    values within ``tolerance`` of each other (relative to the largest of them)."""
+    if got.shape != guess.shape:
+        return False
+    finite = np.isfinite(got)
+    if not np.array_equal(finite, np.isfinite(guess)):
+        return False
+    if not np.array_equal(got[~finite], guess[~finite], equal_nan=True):
+        return False
+    if not finite.any():
+        return True
+    scale = max(1.0, float(np.max(np.abs(guess[finite]))))
+    return float(np.max(np.abs(got[finite] - guess[finite]))) <= tolerance * scale
+
+
+def _watched(function, calls: list, shortcuts: list):
+    """The student's function, called with numpy's overflow warnings silenced (the
+    verdict says what went wrong); each call's (args, result) is kept in ``calls``, and a
+    call into a library's logsumexp is noted in ``shortcuts``. A (B, 1) column is
+    accepted as the (B,) result."""
+
+    def spy(frame, event, arg):
+        if event == "call" and frame.f_code.co_name in SHORTCUTS:
+            package = frame.f_globals.get("__name__", "").split(".")[0]
+            if package in {"scipy", "tensorflow", "torch", "jax"}:
+                shortcuts.append(f"{package}'s {frame.f_code.co_name}")
+
+    def call(logits):
+        given = np.array(logits, dtype=np.float64)  # before the function can change it
+        previous = sys.getprofile()
+        sys.setprofile(spy)
+        try:
+            with np.errstate(all="ignore"):
+                result = function(logits)
+        finally:
+            sys.setprofile(previous)
+        column = as_array(result)
+        if column is not None and column.shape == (len(given), 1):
+            result = np.asarray(result).reshape(len(given))
+        calls.append((given, result))
+        return result
+
+    return call
+
+
+def _log_sum_exp_cases(rng) -> list[tuple]:
+    """Moderate random logits first (the first square, so a missing keepdims gives numbers
+    to name), then huge ones: a row near +1000, one near −1000, one spanning both,
+    [1000, 1001, 1002, …], and one far below the rest (−1000 among zeros: a shift by the
+    minimum overflows there, one by the mean does not); then a single row."""
+    wide = np.stack(
+        [
+            1000 + rng.normal(size=6),
+            -1000 + rng.normal(size=6),
+            rng.permutation(np.linspace(-1000.0, 1000.0, 6)),
+            1000.0 + np.arange(6),
+            np.r_[-1000.0, rng.normal(size=5)],
+        ]
+    )
+    return [
+        (3 * rng.normal(size=(4, 4)),),
+        (3 * rng.normal(size=(5, 7)),),
+        (wide,),
+        (3 * rng.normal(size=(1, 5)),),
+    ]
+
+
+def check_log_sum_exp(log_sum_exp, seed: int = 0) -> Feedback:
+    """Your ``log_sum_exp(logits)``: for logits (B, C), log Σ_c exp(logits[b, c]) per row,
+    shape (B,) (a (B, 1) column is accepted), finite for logits like ±1000.
+
+    It is compared with a float64 reference shifted by each row's maximum, on fresh random
+    logits, on huge ones and on a single row. A library's logsumexp (scipy.special's)
+    may not be called from it.
+    """
+    if is_blank(log_sum_exp) or not callable(log_sum_exp):
+        return check_implementation(
+            log_sum_exp, name="log_sum_exp", cases=[], reference=_log_sum_exp_reference
+        )
+    calls: list = []
+    shortcuts: list = []
+    with np.errstate(all="ignore"):  # comparing an inf answer warns; the verdict says it
+        verdict = check_implementation(
+            _watched(log_sum_exp, calls, shortcuts),
+            name="log_sum_exp",
+            cases=_log_sum_exp_cases(np.random.default_rng(seed)),
+            reference=_log_sum_exp_reference,
+            outputs=("log-sum-exp",),
+            mistakes=LOG_SUM_EXP_MISTAKES,
+            hint="Per row: m = the row's maximum, then m + log Σ exp(z − m).",
+        )
+    if verdict.diagnosis == "tampered":
+        return verdict
+    if shortcuts:
+        return wrong(
+            f"this exercise asks you to write log_sum_exp yourself; {shortcuts[0]} is what you "
+            "are rebuilding.",
+            "Write it from the formula in the text with numpy operations.",
+            diagnosis="package-shortcut",
+        )
+    if verdict.passed or verdict.diagnosis != "other" or not calls:
+        return verdict
+    logits, result = calls[-1]
+    got = as_array(result)
+    if got is None or np.isfinite(got).all():
+        return verdict
+    tolerance = RIGHT_FLOAT32 if precision_of(result) else RIGHT
+    for compute, message, hint, diagnosis in LOG_SUM_EXP_OVERFLOWS:
+        if _same_values(got, compute(logits), tolerance):
+            return wrong(message, hint, diagnosis=diagnosis)
+    if np.abs(logits).max() > 100:
+        return wrong(
+            "your log-sum-exp gives inf or nan for logits like ±1000 (it is right on small "
+            "ones): exp overflowed somewhere.",
+            "Subtract each row's maximum before exp, and add it back after the log.",
+            diagnosis="overflow",
+        )
+    return verdict
