@@ -1,6 +1,6 @@
-"""The checkers of notebook 07, one answer battery per exercise: right answers written
-several ways, every named mistake, blank, raising, endless, huge, package-shortcut and
-tampered answers. For each: the visible verdict, its diagnosis, and that the hidden test
+"""The checkers of notebooks 07 and 08, one answer battery per exercise: right answers
+written several ways, every named mistake, blank, raising, endless, huge, package-shortcut
+and tampered answers. For each: the visible verdict, its diagnosis, and that the hidden test
 (``helpers.checks.confirm``) fails exactly when the verdict is not Right."""
 
 import math
@@ -16,9 +16,12 @@ import helpers.checks
 from helpers.checks import (
     DIAGNOSES,
     Feedback,
+    UsageError,
     check_adam_step,
+    check_effective_step,
     check_momentum_step,
     check_momentum_step_function,
+    check_saddle_steps,
     core,
 )
 from helpers.optim import SGD, Adam
@@ -113,6 +116,83 @@ def test_the_checker_does_not_change_its_inputs():
     new_v = 0.9 * velocity - 0.1 * gradient
     assert check_momentum_step(new_v, w + new_v, **state).passed
     assert velocity.tolist() == [0.5, -1.0] and w.tolist() == [1.0, 2.0]
+
+
+# ------------------------------------------------------ the step on a long slope ----
+
+SLOPE = dict(learning_rate=0.05, momentum=0.9, gradient=2.0)  # the question's numbers
+
+
+def _velocity_after(steps: int, learning_rate=0.05, momentum=0.9, gradient=2.0) -> float:
+    """The lecture's velocity after ``steps`` steps on a constant slope, from 0."""
+    velocity = 0.0
+    for _ in range(steps):
+        velocity = momentum * velocity - learning_rate * gradient
+    return velocity
+
+
+EFFECTIVE_STEP = [
+    ("right, 1.0", 1.0, True, ""),
+    ("right, int", 1, True, ""),
+    ("right, as written", 0.05 * 2.0 / (1 - 0.9), True, ""),
+    ("right, numpy scalar", np.float64(1.0), True, ""),
+    ("right, float32", f32(0.05) * f32(2.0) / (f32(1) - f32(0.9)), True, ""),
+    ("right, one-element list", [1.0], True, ""),
+    ("right, measured over 300 steps", -_velocity_after(300), True, ""),
+    ("blank ...", ..., False, "blank"),
+    ("blank None", None, False, "blank"),
+    ("text", "1.0", False, "wrong-type"),
+    ("a bool", True, False, "wrong-type"),
+    ("two numbers", [1.0, 1.0], False, "wrong-type"),
+    ("the velocity, negative", -1.0, False, "negative-length"),
+    ("the velocity, measured", _velocity_after(300), False, "negative-length"),
+    ("another negative", -0.5, False, "negative-length"),
+    ("no amplification", 0.05 * 2.0, False, "no-amplification"),
+    ("divided by beta", 0.05 * 2.0 / 0.9, False, "divided-by-momentum"),
+    ("times 1 + beta", 0.05 * 2.0 * 1.9, False, "one-plus-momentum"),
+    ("over 1 + beta", 0.05 * 2.0 / 1.9, False, "one-plus-momentum"),
+    ("times 1 - beta", 0.05 * 2.0 * (1 - 0.9), False, "multiplied-not-divided"),
+    ("no gradient", 0.05 / (1 - 0.9), False, "no-gradient"),
+    ("no learning rate", 2.0 / (1 - 0.9), False, "no-learning-rate"),
+    ("the factor only", 1 / (1 - 0.9), False, "factor-not-step"),
+    ("after 10 steps", -_velocity_after(10), False, "finite-steps"),
+    ("after 50 steps", -_velocity_after(50), False, "finite-steps"),
+    ("other", 0.9, False, "other"),
+    ("infinite", math.inf, False, "other"),
+    ("nan", math.nan, False, "other"),
+    ("tampered", Tampered(1.0), False, "tampered"),
+    ("a checker replaced earlier", CheckerReplaced(1.0, "check_momentum_step"), False,
+     "tampered"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("description", "answer", "passed", "diagnosis"),
+    EFFECTIVE_STEP,
+    ids=[row[0] for row in EFFECTIVE_STEP],
+)
+def test_effective_step(description, answer, passed, diagnosis, monkeypatch):
+    def check(length):
+        return check_effective_step(length, **SLOPE)
+
+    judge(check, description, answer, passed, diagnosis, monkeypatch)
+
+
+def test_effective_step_is_where_the_package_momentum_settles():
+    """The answer, 1.0, is the step the package's SGD(momentum) takes after many steps on
+    a constant slope: the notebook's claim, measured."""
+    w, optimizer = np.zeros(1), SGD(0.05, momentum=0.9)
+    for _ in range(300):
+        before = w.copy()
+        optimizer.step([w], [np.full(1, 2.0)])
+    assert check_effective_step(float(abs(w - before)[0]), **SLOPE).passed
+
+
+def test_effective_step_refuses_a_question_it_cannot_judge():
+    with pytest.raises(UsageError):
+        check_effective_step(1.0, learning_rate=0.05, momentum=1.0, gradient=2.0)
+    with pytest.raises(UsageError):
+        check_effective_step(1.0, learning_rate=0.0, momentum=0.9, gradient=2.0)
 
 
 # ------------------------------------------------------------ momentum_step ----
@@ -375,10 +455,11 @@ def test_adam_step_reference_is_the_package_adam():
 def test_every_diagnosis_of_this_lesson_is_listed():
     from helpers.checks import momentum
 
-    for row in BY_HAND + MOMENTUM_STEP + ADAM_STEP:
+    batteries = BY_HAND + MOMENTUM_STEP + ADAM_STEP + EFFECTIVE_STEP + SADDLE_STEPS
+    for row in batteries:
         assert row[3] == "" or row[3] in DIAGNOSES, row
     assert set(momentum.DIAGNOSES) <= set(DIAGNOSES)
-    named = {row[3] for row in BY_HAND + MOMENTUM_STEP + ADAM_STEP}
+    named = {row[3] for row in batteries}
     assert set(momentum.DIAGNOSES) <= named, set(momentum.DIAGNOSES) - named  # none is dead
     assert all(isinstance(text, str) and text.endswith(".") for text in momentum.DIAGNOSES.values())
 
@@ -386,3 +467,83 @@ def test_every_diagnosis_of_this_lesson_is_listed():
 def test_feedback_is_a_feedback():
     assert isinstance(check_momentum_step_function(_momentum_step), Feedback)
     assert core.TIME_LIMIT == 5.0  # the limit the messages promise, outside the batteries
+
+
+# ------------------------------------------------------------- a saddle point ----
+
+SADDLE = dict(start=(1.0, 1e-6), learning_rate=0.1, bound=1.0)  # the question's numbers
+
+
+def _steps_to_leave(learning_rate=0.1, y=1e-6, bound=1.0) -> int:
+    """Gradient descent on x² − y² from (1, y), run until |y| > bound: the step count."""
+    point, k = np.array([1.0, y]), 0
+    while abs(point[1]) <= bound:
+        point = point - learning_rate * np.array([2 * point[0], -2 * point[1]])
+        k += 1
+    return k
+
+
+SADDLE_STEPS = [
+    ("right, int", 76, True, ""),
+    ("right, float", 76.0, True, ""),
+    ("right, numpy int", np.int64(76), True, ""),
+    ("right, numpy float", np.float64(76.0), True, ""),
+    ("right, one-element list", [76], True, ""),
+    ("right, by running it", _steps_to_leave(), True, ""),
+    ("right, from logarithms", math.ceil(math.log(1e6) / math.log(1.2)), True, ""),
+    ("blank ...", ..., False, "blank"),
+    ("blank None", None, False, "blank"),
+    ("text", "76", False, "wrong-type"),
+    ("a bool", True, False, "wrong-type"),
+    ("two numbers", [75, 76], False, "wrong-type"),
+    ("nan", math.nan, False, "wrong-type"),
+    ("rounded down", 75, False, "off-by-one-count"),
+    ("one too many", 77, False, "off-by-one-count"),
+    ("unrounded", math.log(1e6) / math.log(1.2), False, "not-a-count"),
+    ("a fraction", 75.5, False, "not-a-count"),
+    ("negative", -76, False, "not-a-count"),
+    ("grew by 1 + eta", _steps_to_leave(0.05), False, "growth-factor-eta"),
+    ("linearised, down", math.floor(math.log(1e6) / 0.2), False, "linearised-growth"),
+    ("linearised, up", math.ceil(math.log(1e6) / 0.2), False, "linearised-growth"),
+    ("never, infinity", math.inf, False, "never-leaves"),
+    ("never, 0", 0, False, "never-leaves"),
+    ("never, -1", -1, False, "never-leaves"),
+    ("other", 38, False, "other"),
+    ("tampered", Tampered(76), False, "tampered"),
+    ("a checker replaced earlier", CheckerReplaced(76, "check_adam_step"), False,
+     "tampered"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("description", "answer", "passed", "diagnosis"),
+    SADDLE_STEPS,
+    ids=[row[0] for row in SADDLE_STEPS],
+)
+def test_saddle_steps(description, answer, passed, diagnosis, monkeypatch):
+    def check(steps):
+        return check_saddle_steps(steps, **SADDLE)
+
+    judge(check, description, answer, passed, diagnosis, monkeypatch)
+
+
+def test_saddle_steps_is_what_the_package_sgd_takes():
+    """Run it: the package's SGD on x² − y² from (1, 1e-6) at η = 0.1 first has |y| > 1
+    after 76 steps, the answer the checker accepts."""
+    point, optimizer = np.array([1.0, 1e-6]), SGD(0.1)
+    ys = [abs(point[1])]
+    while ys[-1] <= 1.0:
+        optimizer.step([point], [np.array([2 * point[0], -2 * point[1]])])
+        ys.append(abs(point[1]))
+    assert len(ys) - 1 == 76 and ys[-2] < 0.9 < 1.04 < ys[-1]
+    assert check_saddle_steps(len(ys) - 1, **SADDLE).passed
+
+
+def test_saddle_steps_refuses_a_question_it_cannot_judge():
+    for question in [
+        dict(start=(1.0, 0.0), learning_rate=0.1),  # y = 0: gradient descent never leaves
+        dict(start=(1.0, 1e-6), learning_rate=0.0),
+        dict(start=1e-6, learning_rate=0.1),
+    ]:
+        with pytest.raises(UsageError):
+            check_saddle_steps(76, **question)

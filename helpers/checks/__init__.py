@@ -28,7 +28,8 @@ the visible verdict is Right and nothing the check relies on was replaced.
     sgd             steps per epoch, a chunked full gradient, one SGD epoch (05)
     learning_rate   a step on a parabola, a sweep's best rate, a descent step, the stable
                     limit of a quadratic (06, 07)
-    momentum        the momentum rule by hand and as a function (07), adam_step (08)
+    momentum        the momentum rule by hand and as a function, the step on a long
+                    slope (07); leaving a saddle point, adam_step (08)
     backprop        the chain rule, an input gradient, dense_backward, softmax's gradient,
                     a log-sum-exp that does not overflow (09)
     glossary        the 17-term glossary quiz, steps at a decayed learning rate, fit

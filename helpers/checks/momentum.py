@@ -1,5 +1,7 @@
-"""Checkers for notebook 07, momentum: one step of the lecture's momentum rule by hand,
-``momentum_step`` and ``adam_step`` (with bias correction) written by the student.
+"""Checkers for notebooks 07 and 08, momentum and the optimizers after it: one step of the
+lecture's momentum rule by hand, the step momentum builds up on a long slope, and
+``momentum_step`` written by the student (07); how long gradient descent lingers at a
+saddle point, and ``adam_step`` (with bias correction) written by the student (08).
 
 Shapes: the parameters w, their gradient and every state array (velocity, m, v) have one
 shape, any shape (P stands for it).
@@ -9,23 +11,35 @@ Every verdict carries a diagnosis, a stable id listed in :data:`DIAGNOSES`.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..optim import SGD, Adam
+from ..validation import check_momentum
 from .core import (
     Feedback,
     Mistake,
+    UsageError,
     answer_checker,
+    as_number,
     check_implementation,
     is_blank,
     judge_array,
+    not_a_number,
     not_answered,
     precision_of,
     right,
     wrong,
 )
 
-__all__ = ["check_adam_step", "check_momentum_step", "check_momentum_step_function"]
+__all__ = [
+    "check_adam_step",
+    "check_effective_step",
+    "check_momentum_step",
+    "check_momentum_step_function",
+    "check_saddle_steps",
+]
 
 # id -> what to re-teach (merged into helpers.checks.DIAGNOSES for the grade report).
 DIAGNOSES: dict[str, str] = {
@@ -60,6 +74,33 @@ DIAGNOSES: dict[str, str] = {
     "off-by-one-step": "The bias correction used step t + 1 instead of t (t counts from 1).",
     "returned-corrected-moments": "The bias-corrected m̂ and v̂ were returned as the new "
     "state; the state is the uncorrected m and v.",
+    # the step on a long slope (07)
+    "no-amplification": "The plain step η·g was given: on a long slope momentum's steps "
+    "grow to η·g/(1 − β), 1/(1 − β) times as long.",
+    "divided-by-momentum": "η·g/β was given: the amplification is 1/(1 − β), the sum "
+    "1 + β + β² + …, not 1/β.",
+    "one-plus-momentum": "(1 + β) was used instead of 1/(1 − β): momentum keeps a share β "
+    "of every earlier step, not only of the last one.",
+    "multiplied-not-divided": "η·g·(1 − β) was given: the step is divided by (1 − β), "
+    "not multiplied.",
+    "no-gradient": "η/(1 − β) was given, the effective learning rate, not the step: the "
+    "step is that times the gradient.",
+    "factor-not-step": "Only the amplification 1/(1 − β) was given, not the step η·g/(1 − β).",
+    "finite-steps": "The step after a few steps was given (measured or summed), not the "
+    "length it tends to: the velocity keeps growing towards η·g/(1 − β).",
+    "negative-length": "A negative number was given for a length: the velocity is "
+    "−η·g/(1 − β), its length η·g/(1 − β).",
+    # a saddle point (08)
+    "off-by-one-count": "The count of steps is one off: after k steps y is y₀·(1 + 2η)ᵏ, "
+    "and the answer is the first k at which that exceeds the bound.",
+    "not-a-count": "The number of steps was not a whole number ≥ 0 (often k from "
+    "(1 + 2η)ᵏ = 1/y₀ left unrounded).",
+    "growth-factor-eta": "y was grown by (1 + η) per step: the gradient of −y² is −2y, so "
+    "a step multiplies y by (1 + 2η).",
+    "linearised-growth": "ln(1 + 2η) was replaced by 2η (continuous growth e^(2ηk)): for "
+    "η = 0.1 that undercounts the steps by about 10%.",
+    "never-leaves": "The path was taken to stay at the saddle (0 or infinity): y, however "
+    "small, grows by (1 + 2η) per step, so gradient descent leaves.",
 }
 
 
@@ -212,6 +253,139 @@ def check_momentum_step(
         "the new velocity is not right yet.",
         "Two parts: what the velocity keeps of its old value, and a gradient step downhill.",
         diagnosis="other",
+    )
+
+
+# ------------------------------------------------- the step on a long slope ----
+
+
+def _steps_taken(value: float, expected: float, momentum: float) -> int | None:
+    """k >= 2 when ``value`` is the step after k steps on a constant slope,
+    expected·(1 − βᵏ) (to 1e-6 in k), else None."""
+    if not (0 < value < expected) or momentum <= 0:
+        return None
+    k = math.log(1 - value / expected) / math.log(momentum)
+    return round(k) if round(k) >= 2 and abs(k - round(k)) < 1e-6 * max(1.0, k) else None
+
+
+@answer_checker("the length of the step (one positive number)")
+def check_effective_step(
+    length, *, learning_rate: float, momentum: float, gradient: float
+) -> Feedback:
+    """How long momentum's steps become on a long slope whose gradient is ``gradient`` at
+    every step: the velocity tends to −η·g/(1 − β), so each step is η·g/(1 − β) long.
+
+    learning_rate, momentum, gradient: the question's numbers, as literals in the check
+    cell; length: the answer, one positive number (judged at the answer's precision).
+    """
+    lr, g = float(learning_rate), float(gradient)
+    try:
+        beta = check_momentum(momentum)
+    except (TypeError, ValueError) as error:
+        raise UsageError(str(error)) from None
+    if not (math.isfinite(lr) and lr > 0 and math.isfinite(g) and g != 0):
+        raise UsageError(
+            f"learning_rate must be > 0 and gradient a number other than 0, got "
+            f"learning_rate={learning_rate!r}, gradient={gradient!r}."
+        )
+    g = abs(g)
+    expected = lr * g / (1 - beta)
+    value = as_number(length)
+    if value is None:
+        return not_a_number("the length of the step", length)
+    if not math.isfinite(value):
+        return wrong(
+            f"{value:g} is not a length a step can have: the steps settle.",
+            "Write v = β·v − η·g for the velocity that no longer changes, and solve for v.",
+        )
+    answer = np.asarray(length).reshape(())  # [1.0] for 1.0 is fine; float32 stays float32
+
+    def near(target) -> bool:
+        return judge_array(answer, target) is None
+
+    if near(expected):
+        return right(
+            f"the velocity settles where β·v − η·g = v, at −η·g/(1 − β), so each step is "
+            f"{lr:g}·{g:g}/(1 − {beta:g}) = {expected:g} long: {1 / (1 - beta):g} times the "
+            f"plain step η·g = {lr * g:g}.",
+            precision=precision_of(answer),
+        )
+    if near(-expected):
+        return wrong(
+            f"{value:g} is the velocity itself, which points downhill; its length is positive.",
+            "The question asks how long a step is, not which way it goes.",
+            diagnosis="negative-length",
+        )
+    mistakes = [
+        (
+            lr * g,
+            f"{value:g} is the plain step η·g, the very first one: momentum makes later "
+            "steps longer.",
+            "Each step keeps a share β of the last one and adds η·g: where does that settle?",
+            "no-amplification",
+        ),
+        (
+            lr * g / beta,
+            f"{value:g} divides η·g by β.",
+            "Add up what the velocity keeps: η·g·(1 + β + β² + …).",
+            "divided-by-momentum",
+        ),
+        (
+            lr * g * (1 + beta),
+            f"{value:g} keeps a share β of the last step only.",
+            "The last step itself kept a share of the one before: add them all up.",
+            "one-plus-momentum",
+        ),
+        (
+            lr * g / (1 + beta),
+            f"{value:g} divides by (1 + β).",
+            "Add up what the velocity keeps: η·g·(1 + β + β² + …).",
+            "one-plus-momentum",
+        ),
+        (
+            lr * g * (1 - beta),
+            f"{value:g} multiplies η·g by (1 − β); momentum makes the steps longer.",
+            "The sum 1 + β + β² + … is 1/(1 − β).",
+            "multiplied-not-divided",
+        ),
+        (
+            lr / (1 - beta),
+            f"{value:g} is the effective learning rate η/(1 − β), not the step.",
+            f"A step is a learning rate times the gradient, here g = {g:g}.",
+            "no-gradient",
+        ),
+        (
+            g / (1 - beta),
+            f"{value:g} leaves out the learning rate.",
+            "Each step adds η·g to the velocity, not g.",
+            "no-learning-rate",
+        ),
+        (
+            1 / (1 - beta),
+            f"{value:g} is how many times longer the steps get, not how long they are.",
+            "Multiply it by the plain step η·g.",
+            "factor-not-step",
+        ),
+    ]
+    for guess, message, hint, diagnosis in mistakes:
+        if near(guess):
+            return wrong(message, hint, diagnosis=diagnosis)
+    k = _steps_taken(value, expected, beta)
+    if k is not None:
+        return wrong(
+            f"{value:g} is the step after {k} steps; the steps keep growing after that.",
+            "Where does the velocity stop changing? Solve v = β·v − η·g.",
+            diagnosis="finite-steps",
+        )
+    if value < 0:
+        return wrong(
+            f"{value:g} is negative; a length is a positive number.",
+            "Give how long a step is, whatever its direction.",
+            diagnosis="negative-length",
+        )
+    return wrong(
+        f"{value:g} is not the length the steps settle at.",
+        "Write v = β·v − η·g for the velocity that no longer changes, and solve for v.",
     )
 
 
@@ -523,3 +697,102 @@ def check_adam_step(adam_step, seed: int = 0) -> Feedback:
         hint="Go through the table's Adam row in order: the two moments, their bias "
         "correction at step t, then the step itself.",
     )
+
+
+# ------------------------------------------------------------ a saddle point ----
+
+
+def _first_step_beyond(y0: float, factor: float, bound: float, most: int = 10**6) -> float:
+    """The first k at which |y0|·factorᵏ > bound, multiplying step by step in float64 as
+    gradient descent does (inf if it never gets there within ``most`` steps)."""
+    y, k = abs(y0), 0
+    while y <= bound:
+        if factor <= 1 or k >= most:
+            return math.inf
+        y, k = y * factor, k + 1
+    return float(k)
+
+
+@answer_checker("the number of steps (one whole number)")
+def check_saddle_steps(steps, *, start, learning_rate: float, bound: float = 1.0) -> Feedback:
+    """Gradient descent on x² − y² from ``start`` = (x, y) with learning rate η: each step
+    multiplies x by (1 − 2η) and y by (1 + 2η). The answer is the first step count k after
+    which |y| > ``bound``.
+
+    start, learning_rate, bound: the question's numbers, as literals in the check cell;
+    steps: the answer, one whole number (76 and 76.0 alike).
+    """
+    try:
+        x0, y0 = (float(v) for v in start)
+    except (TypeError, ValueError):
+        raise UsageError(f"start must be two numbers (x, y), got {start!r}.") from None
+    lr, bound = float(learning_rate), float(bound)
+    if not (math.isfinite(lr) and lr > 0 and math.isfinite(bound) and bound > 0):
+        raise UsageError(f"learning_rate and bound must be numbers > 0, got {lr!r}, {bound!r}.")
+    if not (math.isfinite(y0) and 0 < abs(y0) < bound and math.isfinite(x0)):
+        raise UsageError(f"start's y must be a number with 0 < |y| < bound, got {y0!r}.")
+    expected = _first_step_beyond(y0, 1 + 2 * lr, bound)
+    value = as_number(steps)
+    if value is None:
+        return not_a_number("the number of steps", steps)
+    if value == expected:
+        below = abs(y0) * (1 + 2 * lr) ** (expected - 1)
+        return right(
+            f"every step multiplies y by 1 + 2·{lr:g} = {1 + 2 * lr:g}, so |y| is "
+            f"{below:.3g} after {expected - 1:g} steps and {below * (1 + 2 * lr):.3g} after "
+            f"{expected:g}. The way down is there from the start, but a tiny y grows by "
+            f"only {2 * lr:.0%} a step, so the path lingers at the saddle first."
+        )
+    growth = (
+        "One step multiplies y by a fixed number (which?): find the first k at which "
+        f"{abs(y0):g} times its k-th power passes {bound:g}."
+    )
+    if math.isnan(value):
+        return not_a_number("the number of steps", steps)
+    if math.isinf(value) or value in (0, -1):
+        return wrong(
+            f"{value:g} says the path never leaves the saddle; it does, slowly at first.",
+            f"y is tiny, not 0, and the gradient of −y² is −2y. {growth}",
+            diagnosis="never-leaves",
+        )
+    if value == expected - 1:
+        return wrong(
+            f"after {value:g} steps |y| is {abs(y0) * (1 + 2 * lr) ** value:.3g}, not yet "
+            f"beyond {bound:g}: one step short.",
+            "Round k up: the first whole number of steps past the bound.",
+            diagnosis="off-by-one-count",
+        )
+    if value == expected + 1:
+        return wrong(
+            f"{value:g} is one step too many: |y| is beyond {bound:g} one step earlier.",
+            "k counts the steps taken from the start; after 0 steps y is still its start.",
+            diagnosis="off-by-one-count",
+        )
+    if value < 0 or value != round(value):
+        exact = math.log(bound / abs(y0)) / math.log(1 + 2 * lr)
+        if abs(value - exact) <= 1e-3 * exact:
+            return wrong(
+                f"{value:g} is where (1 + 2η)ᵏ·{abs(y0):g} reaches {bound:g}; a number of "
+                "steps is whole.",
+                "Take the first whole number of steps that gets |y| past the bound.",
+                diagnosis="not-a-count",
+            )
+        return wrong(
+            f"{value:g} is not a number of steps: that is a whole number ≥ 0.",
+            growth,
+            diagnosis="not-a-count",
+        )
+    if value == _first_step_beyond(y0, 1 + lr, bound):
+        return wrong(
+            f"{value:g} grows y by 1 + η = {1 + lr:g} per step (as if η were {lr / 2:g}).",
+            "What is the gradient of −y²?",
+            diagnosis="growth-factor-eta",
+        )
+    linear = math.log(bound / abs(y0)) / (2 * lr)
+    if value in (math.floor(linear), math.ceil(linear)):
+        return wrong(
+            f"{value:g} uses 2η for ln(1 + 2η), the continuous growth e^(2ηk); steps are discrete.",
+            f"Solve (1 + 2η)ᵏ > {bound:g}/{abs(y0):g} with the logarithm of 1 + 2η itself.",
+            diagnosis="linearised-growth",
+        )
+    return wrong(f"{value:g} is not the step at which |y| first exceeds {bound:g}.", growth)
