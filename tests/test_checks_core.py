@@ -153,6 +153,25 @@ BLANK_CALLS = {
     ),
     "check_chain_rule": lambda blank: checks.check_chain_rule(blank, w=1.0, x=2.0, b=0.0, y=1.0),
     "check_glossary_quiz": lambda blank: checks.check_glossary_quiz(blank),
+    "check_converged_runs": lambda blank: checks.check_converged_runs(
+        blank, histories={"A": [1.0, 0.5, 0.5, 0.5, 0.5], "B": [3.0, 2.0, 1.0, 0.5, 0.2]}
+    ),
+    "check_effective_step": lambda blank: checks.check_effective_step(
+        blank, learning_rate=0.05, momentum=0.9, gradient=2.0
+    ),
+    "check_saddle_steps": lambda blank: checks.check_saddle_steps(
+        blank, start=(1.0, 1e-6), learning_rate=0.1
+    ),
+    "check_decayed_steps": lambda blank: checks.check_decayed_steps(
+        blank,
+        num_examples=55000,
+        batch_size=128,
+        epochs=10,
+        first_rate=0.01,
+        decay_after=(6, 9),
+        factor=10,
+        rate=0.001,
+    ),  # fmt: skip
 }
 
 

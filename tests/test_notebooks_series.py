@@ -143,3 +143,32 @@ def test_every_notebook_has_the_same_guarded_colab_cell():
     assert 'if "google.colab" in sys.modules:' in first
     different = [name for name, source in cells.items() if source != first]
     assert not different, f"Colab cell differs from {PRESENT[0]}'s in {different}"
+
+
+# One class hour (issue 21): a notebook a teacher can step through in one 50-minute class.
+CLASS_HOUR_WORDS = 2000  # words of prose: every markdown cell, navigation included
+CLASS_HOUR_CELLS = 50  # cells of every kind
+WORD = re.compile(r"[A-Za-z0-9'’-]+")
+
+
+def class_hour_size(name) -> tuple[int, int]:
+    """(words of prose, cells) of an instructor notebook."""
+    nb = nbformat.read(NOTEBOOK_DIR / f"{name}.ipynb", as_version=4)
+    words = sum(len(WORD.findall(c.source)) for c in nb.cells if c.cell_type == "markdown")
+    return words, len(nb.cells)
+
+
+def test_every_notebook_fits_one_class_hour():
+    sizes = {name: class_hour_size(name) for name in PRESENT}
+    print(f"\n{'notebook':<36} {'words':>6} {'cells':>6}")
+    for name, (words, cells) in sizes.items():
+        print(f"{name:<36} {words:>6} {cells:>6}")
+    too_long = {
+        name: f"{words} words, {cells} cells"
+        for name, (words, cells) in sizes.items()
+        if words > CLASS_HOUR_WORDS or cells > CLASS_HOUR_CELLS
+    }
+    assert not too_long, (
+        f"longer than one class hour (at most {CLASS_HOUR_WORDS} words of prose and "
+        f"{CLASS_HOUR_CELLS} cells): {too_long}; move optional depth to a lab or cut"
+    )

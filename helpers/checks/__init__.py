@@ -27,7 +27,7 @@ the visible verdict is Right and nothing the check relies on was replaced.
     gradient        a slope, a descent step, a numerical gradient (04)
     sgd             steps per epoch, a chunked full gradient, one SGD epoch (05)
     learning_rate   a step on a parabola, a sweep's best rate, a descent step, the stable
-                    limit of a quadratic (06, 07)
+                    limit of a quadratic, which runs have converged (06, 07)
     momentum        the momentum rule by hand and as a function, the step on a long
                     slope (07); leaving a saddle point, adam_step (08)
     backprop        the chain rule, an input gradient, dense_backward, softmax's gradient,
