@@ -104,7 +104,7 @@ def test_two_layer_gradients_agree_with_the_package(sizes, seed, n):
 
 
 def test_the_package_agrees_with_tensorflow():
-    """What notebook 09's optional cell shows (it is off by default to keep kernels small)."""
+    """TensorFlow's GradientTape gives the package's gradients (where TensorFlow is installed)."""
     tf = pytest.importorskip("tensorflow", reason="TensorFlow is optional (the tfds extra)")
     model, x, y = _two_layer([20, 16, 10], 0, 8)
     variables = [tf.Variable(p) for p in model.parameters()]
