@@ -1,5 +1,6 @@
 """The benchmark runs end to end and reports every section (no timing thresholds here)."""
 
+import importlib
 import math
 
 import nbformat
@@ -169,3 +170,68 @@ def test_run_rejects_an_unknown_part():
 def test_main_rejects_zero_rounds():
     with pytest.raises(SystemExit):
         bench.main(["--rounds", "0"])
+
+
+# ------------------------------------------------------- grading (bench/grading.py) --
+
+
+def test_the_course_is_built_by_one_nbgrader_process(tmp_path, monkeypatch):
+    """Every lesson's assignment from one ``nbgrader generate_assignment`` (most of one is
+    its start): each lesson released, and in the gradebook with its graded check cells."""
+    Gradebook = pytest.importorskip("nbgrader.api").Gradebook
+    from bench.grading import Grader, Limits, lessons  # puts tools/ on the path
+
+    autograde = importlib.import_module("grading.autograde")
+    course = importlib.import_module("grading.course")
+    monkeypatch.setattr(autograde, "sandbox_uids", lambda count: [None] * count)
+    calls, run = [], course.nbgrader
+
+    def counted(args, *rest, **options):
+        calls.append(args)
+        return run(args, *rest, **options)
+
+    monkeypatch.setattr(course, "nbgrader", counted)
+    chosen = lessons(["00", "01"])
+    grader = Grader(tmp_path / "state", chosen, Limits(), 1)
+    grader.prepare()
+    assert [args[0] for args in calls] == ["generate_assignment"], calls
+    with Gradebook(f"sqlite:///{grader.course / 'gradebook.db'}") as gradebook:
+        assert sorted(a.name for a in gradebook.assignments) == ["lesson00", "lesson01"]
+        for lesson in chosen:
+            assert (grader.course / "release" / lesson.assignment / lesson.path.name).is_file()
+            notebook = gradebook.find_notebook(lesson.name, lesson.assignment)
+            assert {c.name for c in notebook.grade_cells} == {e.check for e in lesson.exercises}
+
+
+def test_the_grading_benchmark_prints_every_figure():
+    from bench.grading import format_grading
+
+    spread = {"median": 1.5, "max": 2.5}
+    text = format_grading(
+        {
+            "students": 30,
+            "lessons": 2,
+            "notebooks": 60,
+            "jobs": 2,
+            "build_seconds": 12.0,
+            "grading_seconds": 600.0,
+            "seconds_per_notebook": spread,
+            "kernel_mib": spread,
+            "grader_mib": spread,
+            "per_lesson": {
+                name: {"seconds": spread, "kernel_mib": spread}
+                for name in ("01_kernel_and_bias", "04_gradient")
+            },
+            "unexpected": [],
+        }
+    )
+    assert text.startswith("Grading 30 students x 2 lessons (60 notebooks, 2 students at once)")
+    for line in (
+        "course built (one generate_assignment, 2 lessons) in 12 s",
+        "graded in 600 s (10.0 min)",
+        "seconds per notebook: median 1.5, max 2.5",
+        "01_kernel_and_bias",
+        "04_gradient",
+        "not graded as expected: none",
+    ):
+        assert line in text, line
