@@ -102,10 +102,11 @@ def format_grading(result: dict) -> str:
         f"  nbgrader process peak memory (MiB): median {g['median']:.0f}, max {g['max']:.0f}",
         "  per lesson: median s / max s, kernel MiB median / max",
     ]
+    width = max(map(len, result["per_lesson"]), default=0)
     for name, item in result["per_lesson"].items():
         sec, mem = item["seconds"], item["kernel_mib"]
         lines.append(
-            f"    {name:<28} {sec['median']:6.1f} / {sec['max']:6.1f}   "
+            f"    {name:<{width}} {sec['median']:6.1f} / {sec['max']:6.1f}   "
             f"{mem['median']:5.0f} / {mem['max']:5.0f}"
         )
     lines.append(
