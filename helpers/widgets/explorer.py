@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import math
 import time
@@ -380,6 +381,12 @@ class Explorer(widgets.VBox):
         if backend == "ipympl":
             self.output = None
             view = figure.canvas
+            # ipympl's canvas (0.10) is a focusable <div> around two <canvas>, with no
+            # role, name or description and no trait for one: the figure's words go in an
+            # Output just above it, hidden from the eye, redone with every redraw, with
+            # the script that names the sliders (see _show).
+            self.words = widgets.Output(layout=widgets.Layout(height="0px", overflow="hidden"))
+            rows = [*rows, self.words]
         else:
             self.output = widgets.Output(layout=widgets.Layout(min_height="100px"))
             view = self.output
@@ -473,6 +480,10 @@ class Explorer(widgets.VBox):
     def _show(self) -> None:
         self._last_full = self._refresh()
         if self.backend == "ipympl":
+            self.description = describe(self.figure)
+            words = FIGURE_WORDS.format(html.escape(self.description)) + SLIDER_NAMES
+            data = {"text/html": words, "text/plain": self.description}
+            self.words.outputs = ({"output_type": "display_data", "data": data, "metadata": {}},)
             return
         self.png = _encode_png(self.figure.canvas)
         self.description = describe(self.figure)
@@ -488,6 +499,14 @@ class Explorer(widgets.VBox):
         data["text/html"] += SLIDER_NAMES
         self.output.outputs = ({"output_type": "display_data", "data": data, "metadata": {}},)
 
+
+FIGURE_WORDS = (
+    '<p class="engine-figure-words" style="position: absolute; width: 1px; height: 1px; '
+    "margin: -1px; padding: 0; border: 0; overflow: hidden; clip: rect(0 0 0 0); "
+    'white-space: nowrap">{}</p>'
+)
+"""A live (ipympl) figure's description as a screen reader reads it and the eye does not
+see (the usual visually hidden text): the text alternative its canvas cannot carry."""
 
 SLIDER_NAMES = """<script>
 (function (script, tries) {
