@@ -374,6 +374,7 @@ IMAGES_LOADED = """() => [...document.querySelectorAll(".jp-OutputArea-output im
 @pytest.fixture(scope="module")
 def lab_page(lab, browser):
     """JupyterLab loaded once in one page, for the lessons' accessibility checks."""
+    (ARTIFACTS / "a11y-timings.txt").unlink(missing_ok=True)  # this run's lines only
     page = browser.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(f"{lab['base']}/lab?reset&token={lab['token']}")
