@@ -231,7 +231,7 @@ DECAYED = [
     ("right, a float", 1290.0, True, ""),
     ("right, numpy integer", np.int64(1290), True, ""),
     ("floor instead of ceil", 3 * (55000 // 128), False, "floor-not-ceil"),
-    ("not rounded", 3 * 55000 / 128, False, "unrounded-steps"),
+    ("not rounded", 3 * 55000 / 128, False, "not-rounded"),
     ("epochs, not steps", 3, False, "epochs-not-steps"),
     ("examples, not steps", 3 * 55000, False, "examples-not-steps"),
     ("epochs 6 to 9: one epoch too many", 4 * 430, False, "off-by-one-epoch"),

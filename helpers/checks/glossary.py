@@ -46,7 +46,7 @@ DIAGNOSES: dict[str, str] = {
     "(one epoch is ceil(N / B) steps).",
     "examples-not-steps": "Steps at a decayed rate: the answer counts examples, not steps "
     "(one step takes a whole batch).",
-    "unrounded-steps": "Steps at a decayed rate: N / B was not rounded up to whole steps.",
+    "not-rounded": "Steps at a decayed rate: N / B was not rounded up to whole steps.",
     "off-by-one-epoch": "Steps at a decayed rate: one epoch too many or too few at that rate: "
     "the epoch after which the rate drops still runs at the old rate.",
     "other-rate-steps": "Steps at a decayed rate: the steps at another learning rate of the "
@@ -299,7 +299,7 @@ def check_decayed_steps(
         return wrong(
             f"{value:g} is not a whole number of steps.",
             "Each step takes one whole batch; the examples left over make one more, smaller batch.",
-            diagnosis="unrounded-steps",
+            diagnosis="not-rounded",
         )
     if value == count:
         return wrong(
