@@ -123,12 +123,17 @@ def smooth(values, window: int = 20) -> np.ndarray:
     if len(values) == 0:
         return values
     window = max(1, min(int(window), len(values)))
-    filled = np.nan_to_num(values, nan=0.0)
-    csum = np.cumsum(np.concatenate([[0.0], filled]))
-    counts = np.minimum(np.arange(1, len(values) + 1), window)
-    out = (csum[1:] - csum[np.arange(len(values)) + 1 - counts]) / counts
+    k = np.arange(len(values))
+    out = _window_means(np.nan_to_num(values, nan=0.0), np.maximum(k + 1 - window, 0), k + 1)
     out[np.isnan(values)] = np.nan
     return out
+
+
+def _window_means(values, lo, hi) -> np.ndarray:
+    """Mean of ``values[lo[k]:hi[k]]`` for every k, from one running sum. values: (T,)
+    finite; lo, hi: (K,) indices with lo < hi."""
+    csum = np.concatenate([[0.0], np.cumsum(values)])
+    return (csum[hi] - csum[lo]) / (hi - lo)
 
 
 # -------------------------------------------------------------------- digits ----
@@ -637,10 +642,8 @@ def _centred_mean(values, half: int) -> np.ndarray:
     """Mean over ``values[k − half : k + half + 1]`` (fewer at the ends), same length."""
     if half < 1:
         return values
-    csum = np.concatenate([[0.0], np.cumsum(values)])
     k = np.arange(len(values))
-    lo, hi = np.maximum(k - half, 0), np.minimum(k + half + 1, len(values))
-    return (csum[hi] - csum[lo]) / (hi - lo)
+    return _window_means(values, np.maximum(k - half, 0), np.minimum(k + half + 1, len(values)))
 
 
 def _turns(scaled, least: float) -> list[int]:
