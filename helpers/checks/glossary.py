@@ -283,7 +283,7 @@ def check_decayed_steps(
     value = as_number(steps)
     if value is None:
         return not_a_number("the number of steps", steps)
-    first = rates.index(next(r for r in rates if math.isclose(r, rate, rel_tol=1e-9))) + 1
+    first = next(e for e, r in enumerate(rates, start=1) if math.isclose(r, rate, rel_tol=1e-9))
     where = f"epochs {first} to {first + count - 1}" if count > 1 else f"epoch {first}"
     if value == expected:
         return right(f"{expected} steps: {where} run at η = {rate:g}, {per_epoch} steps each.")
